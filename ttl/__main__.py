@@ -1,0 +1,5 @@
+import sys
+
+from ttl.cli import main
+
+sys.exit(main())

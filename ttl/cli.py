@@ -1,0 +1,158 @@
+"""The ttlrun command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from ttl import __version__
+from ttl.commands import core, session  # noqa: F401  (registers the commands)
+from ttl.errors import RunTimeout, TTLError, UsageError
+from ttl.machine import Machine, Options
+from ttl.transcript import Transcript
+from ttl.values import IntArray, StrArray
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_RUNTIME_ERROR = 1
+EXIT_SYNTAX_ERROR = 2
+EXIT_TIMEOUT = 124
+EXIT_INTERRUPTED = 130
+
+NEWLINES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
+
+DESCRIPTION = """\
+Run a Tera Term macro (TTL) without Tera Term.
+
+Exit status: 0 when the macro ends normally (or the value it gave to
+setexitcode), 1 on a runtime error in the macro (including a lost
+connection), 2 on a syntax error or a wrong ttlrun command line, 124 when
+--timeout stops the run, 130 on Ctrl-C.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"ttlrun: error: {message}\n")
+        raise SystemExit(EXIT_SYNTAX_ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ttlrun",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("macro", metavar="MACRO", help="the .ttl file to run")
+    parser.add_argument("args", metavar="ARG", nargs=argparse.REMAINDER,
+                        help="arguments for the macro: param2, param3, ... (param1 is the macro file)")
+    parser.add_argument("--transcript", metavar="FILE", type=Path,
+                        help="record every byte sent and received, with direction and time, in FILE")
+    parser.add_argument("--hexdump", action="store_true",
+                        help="show sent (>) and received (<) bytes as a hex dump on standard error")
+    parser.add_argument("--dump-vars", metavar="FILE", type=Path,
+                        help="write all variables as JSON to FILE when the macro ends, also after an error")
+    parser.add_argument("--newline", choices=sorted(NEWLINES),
+                        help="what sendln appends (default on raw TCP: crlf)")
+    parser.add_argument("--timeout", metavar="SECONDS", type=float,
+                        help="stop the whole run after SECONDS (exit status 124)")
+    parser.add_argument("--encoding", metavar="NAME",
+                        help="decode macro files with this encoding instead of detecting it")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="trace each statement as FILE:LINE on standard error before it runs")
+    parser.add_argument("--version", action="version", version=f"ttlrun {__version__}")
+    return parser
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise RunTimeout("the run took longer than --timeout allowed; the macro was stopped")
+
+
+def dump_variables(machine: Machine, path: Path) -> None:
+    """Write every variable as JSON: name, type and value."""
+
+    def show(value: bytes) -> dict[str, str]:
+        try:
+            return {"text": value.decode("utf-8")}
+        except UnicodeDecodeError:
+            return {"hex": value.hex()}
+
+    entries = []
+    for name in sorted(machine.vars):
+        value = machine.vars[name]
+        if isinstance(value, int):
+            entries.append({"name": name, "type": "integer", "value": value})
+        elif isinstance(value, bytes):
+            entries.append({"name": name, "type": "string", "value": show(value)})
+        elif isinstance(value, IntArray):
+            entries.append({"name": name, "type": "integer array", "value": list(value)})
+        elif isinstance(value, StrArray):
+            entries.append({"name": name, "type": "string array", "value": [show(v) for v in value]})
+    path.write_text(json.dumps({"variables": entries}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="ttlrun: %(name)s: %(message)s")
+
+    options = Options(
+        newline=NEWLINES[args.newline] if args.newline else None,
+        hexdump=sys.stderr if args.hexdump else None,
+        trace=sys.stderr if args.verbose else None,
+        encoding=args.encoding,
+    )
+    machine = Machine(options)
+    status = EXIT_OK
+    try:
+        if args.timeout is not None:
+            if args.timeout <= 0:
+                raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+            signal.signal(signal.SIGALRM, _on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, args.timeout)
+        if args.transcript is not None:
+            try:
+                options.transcript = Transcript(args.transcript)
+            except OSError as exc:
+                raise UsageError(f"cannot write transcript {args.transcript}: {exc.strerror}") from None
+        macro = Path(args.macro)
+        machine.current_dir = macro.resolve().parent
+        machine.set_params(macro, list(args.args))
+        program = machine.load(macro)
+        machine.run_main(program)
+        status = machine.exit_code
+    except TTLError as error:
+        sys.stderr.write(error.format() + "\n")
+        status = error.exit_status
+    except KeyboardInterrupt:
+        sys.stderr.write("ttlrun: interrupted\n")
+        status = EXIT_INTERRUPTED
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _finish(machine, args)
+    return status
+
+
+def _finish(machine: Machine, args: argparse.Namespace) -> None:
+    """Close the connection and write what must outlive the run."""
+    link = machine.link
+    if link is not None:
+        try:
+            link.close("end of macro")
+        except (TTLError, OSError) as exc:
+            log.warning("closing the connection failed: %s", exc)
+    transcript = machine.options.transcript
+    if transcript is not None:
+        transcript.close()
+    if args.dump_vars is not None:
+        try:
+            dump_variables(machine, args.dump_vars)
+        except OSError as exc:
+            sys.stderr.write(f"ttlrun: error: cannot write {args.dump_vars}: {exc.strerror}\n")

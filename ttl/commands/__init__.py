@@ -1,0 +1,151 @@
+"""The command registry: how each TTL command's parameters are compiled.
+
+A command is registered with a parameter signature, one letter per
+parameter:
+
+- ``i`` an integer expression, ``s`` a string expression, ``x`` either
+  (send data: a string, or an integer sent as one byte);
+- ``v`` a string variable the command writes, ``n`` an integer variable it
+  writes (both may be array elements and are created when new);
+- ``a`` a bare name (array declarations, ``ifdefined``).
+
+A trailing ``?`` makes a parameter optional and ``*`` lets it repeat. The
+command function receives the machine and one value per given parameter;
+variables arrive as ``Ref`` objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from lark import Token, Tree
+
+from ttl.errors import MacroRuntimeError
+from ttl.expressions import Evaluator, Store, compile_expr, compile_store
+
+if TYPE_CHECKING:
+    from ttl.compiler import Compiler, Op
+    from ttl.machine import Machine
+
+
+class Ref:
+    """A variable or array element that a command reads and writes."""
+
+    __slots__ = ("get", "set", "name")
+
+    def __init__(self, get: Evaluator, set_: Store, name: str):
+        self.get = get
+        self.set = set_
+        self.name = name
+
+
+@dataclass
+class CommandSpec:
+    """One registered command."""
+
+    name: str
+    signature: list[str]
+    function: Callable[..., Any]
+    needs_link: bool = False
+
+    def arity(self) -> tuple[int, int | None]:
+        required = sum(1 for p in self.signature if not p.endswith(("?", "*")))
+        if any(p.endswith("*") for p in self.signature):
+            return required, None
+        return required, len(self.signature)
+
+    def usage(self) -> str:
+        words = {"i": "<int>", "s": "<str>", "x": "<str|int>", "v": "<strvar>", "n": "<intvar>", "a": "<name>"}
+        parts = []
+        for p in self.signature:
+            word = words[p[0]]
+            if p.endswith("?"):
+                word = f"[{word}]"
+            elif p.endswith("*"):
+                word = f"[{word}...]"
+            parts.append(word)
+        return " ".join([self.name, *parts])
+
+    def compile(self, compiler: Compiler, name_token: Token, args: list[Any]) -> Op:
+        low, high = self.arity()
+        if len(args) < low or (high is not None and len(args) > high):
+            count = "no parameters" if not args else f"{len(args)} parameter{'s' if len(args) > 1 else ''}"
+            raise compiler.error(f"wrong number of parameters: {count} given; usage: {self.usage()}", name_token)
+        compiled: list[Any] = []
+        repeat = self.signature[-1] if self.signature and self.signature[-1].endswith("*") else None
+        for position, node in enumerate(args):
+            kind = self.signature[position] if position < len(self.signature) else repeat
+            assert kind is not None
+            compiled.append(_compile_param(compiler, self.name, kind[0], node, position + 1))
+        function = self.function
+        evaluators = [c for c in compiled if callable(c) and not isinstance(c, Ref)]
+        if len(evaluators) == len(compiled):
+            if len(compiled) == 0:
+                return lambda m: function(m)
+            if len(compiled) == 1:
+                (first,) = compiled
+                return lambda m: function(m, first(m))
+
+            def op(m: Machine) -> Any:
+                return function(m, *[e(m) for e in compiled])
+
+            return op
+
+        def op_with_refs(m: Machine) -> Any:
+            return function(m, *[c if isinstance(c, (Ref, str)) else c(m) for c in compiled])
+
+        return op_with_refs
+
+
+REGISTRY: dict[str, CommandSpec] = {}
+
+
+def command(name: str, signature: str = "", *, needs_link: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as the TTL command ``name``."""
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTRY[name] = CommandSpec(name, signature.split(), function, needs_link)
+        return function
+
+    return register
+
+
+def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, position: int) -> Any:
+    if kind in ("v", "n"):
+        if not _is_variable_node(node):
+            raise compiler.error(f"{command_name}: parameter {position} must be a variable", node)
+        value_kind = bytes if kind == "v" else int
+        name = str(node if isinstance(node, Token) else node.children[0])
+        getter = compile_expr(node, compiler)
+        return Ref(getter, compile_store(node, value_kind, compiler), name)
+    if kind == "a":
+        if isinstance(node, Tree) and node.data == "variable":
+            node = node.children[0]
+        if not (isinstance(node, Token) and node.type == "NAME"):
+            raise compiler.error(f"{command_name}: parameter {position} must be a name", node)
+        return compiler.check_variable_name(node)
+    evaluator = compile_expr(node, compiler)
+    if kind == "i":
+        return _checked(evaluator, int, f"{command_name}: parameter {position} must be an integer, not a string")
+    if kind == "s":
+        return _checked(evaluator, bytes, f"{command_name}: parameter {position} must be a string, not an integer")
+    return evaluator
+
+
+def _checked(evaluator: Evaluator, kind: type, message: str) -> Evaluator:
+    def checked(m: Machine) -> Any:
+        value = evaluator(m)
+        if value.__class__ is not kind:
+            if isinstance(value, list):
+                raise MacroRuntimeError(f"type mismatch: {message.split(':')[0]}: an array needs an index")
+            raise MacroRuntimeError("type mismatch: " + message)
+        return value
+
+    return checked
+
+
+def _is_variable_node(node: Any) -> bool:
+    if isinstance(node, Token):
+        return node.type == "NAME"
+    return isinstance(node, Tree) and node.data in ("variable", "element")

@@ -1,0 +1,276 @@
+"""String, variable, environment and timing commands, and headless dialogs."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from ttl.commands import Ref, command
+from ttl.errors import MacroRuntimeError
+from ttl.expressions import wrap
+from ttl.values import IntArray, StrArray
+
+if TYPE_CHECKING:
+    from ttl.machine import Machine
+
+
+# -- strings ---------------------------------------------------------------
+
+
+@command("strconcat", "v s")
+def strconcat(m: Machine, target: Ref, tail: bytes) -> None:
+    target.set(m, target.get(m) + tail)
+
+
+@command("strlen", "s")
+def strlen(m: Machine, text: bytes) -> None:
+    m.set_result(len(text))
+
+
+@command("strcompare", "s s")
+def strcompare(m: Machine, left: bytes, right: bytes) -> None:
+    m.set_result((left > right) - (left < right))
+
+
+@command("int2str", "v i")
+def int2str(m: Machine, target: Ref, value: int) -> None:
+    target.set(m, str(value).encode("ascii"))
+
+
+_DECIMAL = re.compile(rb"[ \t\n\v\f\r]*([+-]?[0-9]+)")
+_HEX = re.compile(rb"[ \t\n\v\f\r]*([+-]?[0-9A-Fa-f]+)")
+
+
+@command("str2int", "n s")
+def str2int(m: Machine, target: Ref, text: bytes) -> None:
+    """Read a number as C's sscanf would: hex after ``$``, ``0x`` or ``0X``, else decimal."""
+    if text.startswith(b"$"):
+        match, base = _HEX.match(text, 1), 16
+    elif text.startswith((b"0x", b"0X")):
+        match, base = _HEX.match(text, 2), 16
+    else:
+        match, base = _DECIMAL.match(text), 10
+    if match is None:
+        target.set(m, 0)
+        m.set_result(0)
+        return
+    target.set(m, wrap(int(match.group(1), base)))
+    m.set_result(1)
+
+
+_CONVERSIONS = b"cdiouxXeEfgGaAs"
+_SPEC = re.compile(rb"%[-+0 #]*([1-9][0-9]*|\*)?(\.([0-9]*|\*))?[" + _CONVERSIONS + rb"]\Z")
+
+
+class FormatError(Exception):
+    def __init__(self, result: int, message: str):
+        super().__init__(message)
+        self.result = result
+
+
+def _atof(text: bytes) -> float:
+    match = re.match(rb"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan))", text, re.I)
+    return float(match.group(1)) if match else 0.0
+
+
+def format_ttl(fmt: bytes, args: list[Any]) -> bytes:
+    """Format like Tera Term's sprintf: C conversions, floats given as strings."""
+    out = bytearray()
+    queue = list(args)
+    position = 0
+
+    def take(kind: type, what: str) -> Any:
+        if not queue:
+            raise FormatError(3, f"missing value for {what}")
+        value = queue.pop(0)
+        if value.__class__ is not kind:
+            expected = "an integer" if kind is int else "a string"
+            raise FormatError(3, f"{what} needs {expected}")
+        return value
+
+    while position < len(fmt):
+        start = fmt.find(b"%", position)
+        if start < 0:
+            out += fmt[position:]
+            break
+        out += fmt[position:start]
+        if fmt[start + 1 : start + 2] == b"%":
+            out += b"%"
+            position = start + 2
+            continue
+        end = start + 1
+        while end < len(fmt) and fmt[end] not in _CONVERSIONS and fmt[end] != ord("%"):
+            end += 1
+        if end >= len(fmt) or fmt[end] == ord("%"):
+            # An unfinished spec is copied as it is.
+            out += fmt[start:end]
+            position = end
+            continue
+        spec = fmt[start : end + 1]
+        position = end + 1
+        if not _SPEC.match(spec):
+            raise FormatError(2, f"invalid conversion {spec.decode('latin-1')!r}")
+        out += _convert(spec, take)
+    return bytes(out)
+
+
+def _convert(spec: bytes, take: Any) -> bytes:
+    conversion = chr(spec[-1])
+    body = spec[1:-1]
+    if b"*" in body:
+        parts = body.split(b"*")
+        body = parts[0]
+        for part in parts[1:]:
+            body += str(take(int, f"'*' in {spec.decode('latin-1')}")).encode("ascii") + part
+    what = spec.decode("latin-1")
+    if conversion in "cdiouxX":
+        value = take(int, what)
+        if conversion == "c":
+            return (b"%" + body.replace(b"#", b"") + b"c") % (value & 0xFF)
+        if conversion in "ouxX":
+            value &= 0xFFFFFFFF
+        if conversion == "u":
+            conversion = "d"
+        result = (b"%" + body + conversion.encode()) % value
+        if conversion == "o" and b"0o" in result:
+            # Python writes the alternate octal form as 0o17, C as 017.
+            width = len(result)
+            result = result.replace(b"0o", b"0", 1)
+            result = result.ljust(width) if b"-" in body else result.rjust(width)
+        return result
+    if conversion == "s":
+        return (b"%" + body + b"s") % take(bytes, what)
+    value = _atof(take(bytes, what))
+    if conversion in "aA":
+        text = value.hex()
+        return (text.upper() if conversion == "A" else text).encode("ascii")
+    return (b"%" + body + conversion.encode()) % value
+
+
+def _sprintf(m: Machine, fmt: bytes, args: tuple[Any, ...]) -> bytes:
+    try:
+        text = format_ttl(fmt, list(args))
+    except FormatError as exc:
+        m.set_result(exc.result)
+        raise MacroRuntimeError(f"sprintf: {exc}") from None
+    m.set_result(0)
+    return text
+
+
+@command("sprintf", "s x*")
+def sprintf(m: Machine, fmt: bytes, *args: Any) -> None:
+    m.vars["inputstr"] = _sprintf(m, fmt, args)
+
+
+@command("sprintf2", "v s x*")
+def sprintf2(m: Machine, target: Ref, fmt: bytes, *args: Any) -> None:
+    target.set(m, _sprintf(m, fmt, args))
+
+
+# -- variables -------------------------------------------------------------
+
+
+def _declare(m: Machine, name: str, size: int, array_type: type[list[Any]], fill: Any) -> None:
+    if name in m.vars:
+        raise MacroRuntimeError(f"'{name}' already exists; an array needs a new name")
+    if size < 1:
+        raise MacroRuntimeError(f"array size must be at least 1, not {size}")
+    m.vars[name] = array_type([fill] * size)
+
+
+@command("intdim", "a i")
+def intdim(m: Machine, name: str, size: int) -> None:
+    _declare(m, name, size, IntArray, 0)
+
+
+@command("strdim", "a i")
+def strdim(m: Machine, name: str, size: int) -> None:
+    _declare(m, name, size, StrArray, b"")
+
+
+# -- environment, directories, timing, exit code -------------------------------
+
+
+@command("getenv", "s v")
+def getenv(m: Machine, name: bytes, target: Ref) -> None:
+    target.set(m, os.environb.get(name, b""))
+
+
+@command("getdir", "v")
+def getdir(m: Machine, target: Ref) -> None:
+    target.set(m, os.fsencode(str(m.current_dir)))
+
+
+@command("pause", "i")
+def pause(m: Machine, seconds: int) -> None:
+    if seconds > 0:
+        _sleep(m, float(seconds))
+
+
+@command("mpause", "i")
+def mpause(m: Machine, milliseconds: int) -> None:
+    if milliseconds > 0:
+        _sleep(m, milliseconds / 1000)
+
+
+def _sleep(m: Machine, seconds: float) -> None:
+    if m.link is not None:
+        m.link.idle(seconds)
+    else:
+        time.sleep(seconds)
+
+
+@command("setexitcode", "i")
+def setexitcode(m: Machine, code: int) -> None:
+    m.exit_code = code
+
+
+# -- dialogs without a desktop -------------------------------------------
+
+
+def _text(value: Any) -> bytes:
+    return str(value).encode("ascii") if value.__class__ is int else value
+
+
+def _special(text: bytes) -> bytes:
+    """Apply strspecial's escapes: \\\\, \\n, \\t; \\0 ends the text."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        if text[i : i + 1] == b"\\" and i + 1 < len(text):
+            following = text[i + 1 : i + 2]
+            if following == b"0":
+                break
+            replacement = {b"\\": b"\\", b"n": b"\n", b"t": b"\t"}.get(following)
+            if replacement is not None:
+                out += replacement
+                i += 2
+                continue
+        out += text[i : i + 1]
+        i += 1
+    return bytes(out)
+
+
+@command("messagebox", "x x i?")
+def messagebox(m: Machine, message: Any, title: Any, special: int = 0) -> None:
+    """Print the message on standard output, as ``[title] message``."""
+    body = _text(message)
+    if special:
+        body = _special(body)
+    heading = _text(title)
+    line = (b"[" + heading + b"] " if heading else b"") + body
+    m.output(line.decode("utf-8", "replace") + "\n")
+
+
+@command("dispstr", "x*")
+def dispstr(m: Machine, *values: Any) -> None:
+    """Print text on standard output; an integer is one character by its code."""
+    out = bytearray()
+    for value in values:
+        if value.__class__ is int:
+            out += chr(value & 0xFFFF).encode("utf-8") if value > 0 else b""
+        else:
+            out += value
+    m.output(bytes(out).decode("utf-8", "replace"))

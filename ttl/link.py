@@ -1,0 +1,293 @@
+"""The connection a macro drives: sending, receiving and matching.
+
+Received bytes go into a buffer the wait commands consume from; bytes that
+arrive before a wait stay there for it. Sends go to the wire as they are,
+at once, with nothing added but the newline that ``sendln`` appends.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import time
+from typing import TYPE_CHECKING
+
+from ttl.connect_line import ConnectRequest
+from ttl.errors import LinkError
+from ttl.transcript import hexdump
+
+if TYPE_CHECKING:
+    from ttl.machine import Machine
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = 65536
+
+
+class TcpTransport:
+    """A plain TCP connection: bytes go out and come in unchanged."""
+
+    kind = "raw"
+    default_newline = b"\r\n"
+
+    def __init__(self, sock: socket.socket, peer: str):
+        self.sock = sock
+        self.peer = peer
+
+    @classmethod
+    def open(cls, request: ConnectRequest) -> TcpTransport:
+        """Connect to the request's host and port; raise OSError on failure."""
+        assert request.port is not None
+        infos = socket.getaddrinfo(request.host, request.port, request.family, socket.SOCK_STREAM)
+        last_error: OSError | None = None
+        for family, kind, proto, _name, address in infos:
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.settimeout(request.connect_timeout)
+                sock.connect(address)
+            except OSError as exc:
+                sock.close()
+                last_error = exc
+                continue
+            sock.settimeout(None)
+            # Each send goes out at once instead of waiting to be merged.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            host = f"[{address[0]}]" if family == socket.AF_INET6 else address[0]
+            return cls(sock, f"{host}:{address[1]}")
+        assert last_error is not None
+        raise last_error
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def send(self, data: memoryview) -> int:
+        return self.sock.send(data)
+
+    def recv(self) -> bytes:
+        return self.sock.recv(READ_SIZE)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Link:
+    """The macro's connection, with its receive buffer and line buffer."""
+
+    def __init__(self, machine: Machine):
+        self.machine = machine
+        self.transport: TcpTransport | None = None
+        self.connected = False
+        self.peer_closed = False
+        self.received = bytearray()  # received and not yet consumed by a wait
+        self.line = bytearray()  # the current line, as consumed so far
+        self.newline = b"\r\n"
+
+    # -- state -----------------------------------------------------------
+
+    def attach(self, transport: TcpTransport, request: ConnectRequest) -> None:
+        self.transport = transport
+        self.connected = True
+        self.peer_closed = False
+        options = self.machine.options
+        self.newline = options.newline if options.newline is not None else transport.default_newline
+        if options.transcript is not None:
+            options.transcript.event(
+                f"connect {transport.kind} {transport.peer} newline={_newline_name(self.newline)}"
+            )
+
+    def close(self, reason: str) -> None:
+        if self.transport is not None:
+            if self.connected:
+                self.drain()
+            self.transport.close()
+            transcript = self.machine.options.transcript
+            if transcript is not None and self.connected:
+                transcript.event(reason)
+        self.connected = False
+
+    def status(self) -> int:
+        """Return ``testlink``'s result: 1 linked but not connected, 2 connected."""
+        return 2 if self.connected else 1
+
+    # -- receiving -------------------------------------------------------
+
+    def _record_received(self, data: bytes) -> None:
+        options = self.machine.options
+        if options.transcript is not None:
+            options.transcript.received(data)
+        if options.hexdump is not None:
+            hexdump("<", data, options.hexdump)
+
+    def _read_once(self) -> bool:
+        """Read what the socket has; return False when the peer has closed."""
+        assert self.transport is not None
+        try:
+            data = self.transport.recv()
+        except (ConnectionResetError, ConnectionAbortedError) as exc:
+            self._peer_gone(f"connection reset by the peer ({exc.strerror})")
+            return False
+        except BlockingIOError:
+            return True
+        if not data:
+            self._peer_gone("connection closed by the peer")
+            return False
+        self.received += data
+        self._record_received(data)
+        return True
+
+    def _peer_gone(self, reason: str) -> None:
+        self.peer_closed = True
+        self.connected = False
+        transcript = self.machine.options.transcript
+        if transcript is not None:
+            transcript.event(reason)
+        log.info("%s", reason)
+
+    def fill(self, deadline: float | None) -> bool:
+        """Wait for more received data until ``deadline``; False on timeout or a closed link."""
+        if not self.connected or self.transport is None:
+            return False
+        fd = self.transport.fileno()
+        while True:
+            if deadline is None:
+                wait = None
+            else:
+                wait = deadline - time.monotonic()
+                if wait <= 0:
+                    return False
+            readable, _, _ = select.select([fd], [], [], wait)
+            if readable:
+                return self._read_once()
+
+    def drain(self) -> None:
+        """Take in whatever has already arrived, without waiting."""
+        while self.connected and self.transport is not None:
+            readable, _, _ = select.select([self.transport.fileno()], [], [], 0)
+            if not readable or not self._read_once():
+                return
+
+    def idle(self, seconds: float) -> None:
+        """Sleep for ``seconds`` while still taking in received data (pause, mpause)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.connected:
+                self.fill(deadline)
+            else:
+                time.sleep(max(0.0, deadline - time.monotonic()))
+
+    def consume(self, count: int) -> bytes:
+        """Remove ``count`` received bytes and add them to the line buffer."""
+        chunk = bytes(self.received[:count])
+        del self.received[:count]
+        if not chunk:
+            return chunk
+        line = self.line
+        if line.endswith(b"\n"):
+            line.clear()
+        line += chunk
+        # Keep only the text after the last LF that is not the final byte,
+        # so an LF-terminated line stays until the next byte arrives.
+        cut = line.rfind(b"\n", 0, len(line) - 1)
+        if cut >= 0:
+            del line[: cut + 1]
+        return chunk
+
+    def current_line(self) -> bytes:
+        """Return the line buffer without its trailing LF or CR LF."""
+        line = bytes(self.line)
+        if line.endswith(b"\n"):
+            line = line[:-1]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+        return line
+
+    def wait_for(self, patterns: list[bytes], deadline: float | None) -> int:
+        """Consume received bytes until one of ``patterns`` completes.
+
+        Return the 1-based index of the pattern whose match ends first in
+        the stream (the lower index on a tie), or 0 on timeout or when the
+        link is closed; then every buffered byte is consumed, as Tera Term's
+        byte-by-byte matchers do.
+        """
+        longest = max(len(p) for p in patterns)
+        scanned = 0  # bytes of self.received already searched without a match
+        while True:
+            best_end = -1
+            best_index = 0
+            buffer = self.received
+            start = max(0, scanned - longest + 1)
+            for index, pattern in enumerate(patterns, start=1):
+                if not pattern:
+                    end = 1 if buffer else -1
+                else:
+                    found = buffer.find(pattern, start)
+                    end = found + len(pattern) if found >= 0 else -1
+                if end >= 0 and (best_end < 0 or end < best_end):
+                    best_end = end
+                    best_index = index
+            if best_index:
+                self.consume(best_end)
+                return best_index
+            scanned = len(buffer)
+            if not self.fill(deadline):
+                self.consume(len(self.received))
+                return 0
+
+    # -- sending ---------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        """Send ``data`` exactly; raise LinkError when the connection is gone."""
+        if not data:
+            return
+        self._check_can_send()
+        assert self.transport is not None
+        options = self.machine.options
+        where = self._where()
+        view = memoryview(data)
+        sent = 0
+        while sent < len(data):
+            try:
+                count = self.transport.send(view[sent:])
+            except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
+                self._peer_gone(f"send failed: {exc.strerror}")
+                raise LinkError(
+                    f"cannot send: the peer closed the connection ({exc.strerror}); "
+                    f"{sent} of {len(data)} bytes went out",
+                ) from None
+            chunk = bytes(view[sent : sent + count])
+            if options.transcript is not None:
+                options.transcript.sent(chunk, where)
+            if options.hexdump is not None:
+                hexdump(">", chunk, options.hexdump)
+            sent += count
+
+    def send_file(self, path: os.PathLike[str], chunk_size: int = READ_SIZE) -> None:
+        with open(path, "rb") as file:
+            while True:
+                chunk = file.read(chunk_size)
+                if not chunk:
+                    return
+                self.send(chunk)
+
+    def _check_can_send(self) -> None:
+        if self.connected:
+            return
+        if self.peer_closed:
+            raise LinkError("cannot send: the peer closed the connection", hint="check the server's log for why it hung up")
+        raise LinkError("cannot send: the connection is closed")
+
+    def _where(self) -> str:
+        machine = self.machine
+        if machine.program is None:
+            return ""
+        line = machine.program.lines[machine.pc]
+        return f"{machine.program.source.path.name}:{line}"
+
+
+def _newline_name(newline: bytes) -> str:
+    return {b"\r": "cr", b"\n": "lf", b"\r\n": "crlf"}.get(newline, newline.hex())
