@@ -12,7 +12,6 @@ from types import FrameType
 from typing import Any
 
 from ttl import __version__
-from ttl.commands import core, session  # noqa: F401  (registers the commands)
 from ttl.errors import RunTimeout, TTLError, UsageError
 from ttl.machine import Machine, Options
 from ttl.transcript import Transcript

@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ttl.commands import load_commands
 from ttl.compiler import ExitInclude, MacroEnd, Program, Transfer, compile_source
 from ttl.errors import MacroRuntimeError, TTLError
 from ttl.source import load_source
 from ttl.values import StrArray
 
 log = logging.getLogger(__name__)
+
+load_commands()
 
 
 @dataclass

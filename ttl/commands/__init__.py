@@ -100,6 +100,17 @@ class CommandSpec:
 
 REGISTRY: dict[str, CommandSpec] = {}
 
+# Modules of this package that register commands when imported.
+COMMAND_MODULES = ("core", "session", "strings", "files", "misc")
+
+
+def load_commands() -> None:
+    """Import every command module so that the registry is complete."""
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"ttl.commands.{name}")
+
 
 def command(name: str, signature: str = "", *, needs_link: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the TTL command ``name``."""

@@ -1,0 +1,3 @@
+"""File and folder commands of TTL."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Miscellaneous commands of TTL."""
+
+from __future__ import annotations

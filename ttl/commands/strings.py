@@ -1,0 +1,3 @@
+"""String commands of TTL."""
+
+from __future__ import annotations
