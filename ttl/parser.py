@@ -69,14 +69,14 @@ def _syntax_error(source: SourceFile, exc: UnexpectedInput) -> MacroSyntaxError:
 
 
 def _describe(source: SourceFile, exc: UnexpectedInput, line: int, column: int) -> str:
+    text = source.line(line)
+    rest = text[column - 1 :] if column > 0 else ""
+    if rest.startswith("/*"):
+        return '"*/" expected: this /* comment is never closed'
     if isinstance(exc, UnexpectedCharacters):
-        text = source.line(line)
         char = text[column - 1] if 0 < column <= len(text) else ""
-        rest = text[column - 1 :]
         if char in "'\"":
             return f"unterminated string: no closing {char} on this line"
-        if rest.startswith("/*"):
-            return '"*/" expected: this /* comment is never closed'
         if char == "#":
             return "invalid character code: '#' must be followed by a number such as #13 or #$0d"
         if char == "\u200b":
