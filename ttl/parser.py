@@ -47,6 +47,9 @@ def get_parser() -> Lark:
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=False,
+        # Lark keeps the built parse table in the temp directory, keyed by
+        # a hash of the grammar, so later runs start faster.
+        cache=True,
     )
 
 
