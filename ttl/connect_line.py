@@ -24,7 +24,7 @@ class ConnectLineError(ValueError):
 
 @dataclass
 class ConnectRequest:
-    """What a ``connect`` command line asks for."""
+    """The protocol, host, port and options that a ``connect`` command line names."""
 
     protocol: str = ""  # "raw", "telnet", "ssh" or "serial"
     host: str = ""

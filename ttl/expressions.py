@@ -287,7 +287,7 @@ def _store_variable(token: Token, kind: type | None, compiler: Compiler) -> Stor
             if isinstance(old, list):
                 raise MacroRuntimeError(f"type mismatch: '{token}' is an array; give an index", location)
             raise MacroRuntimeError(
-                f"type mismatch: '{token}' holds {_type_word(old)} and cannot take {_type_word(value)}", location
+                f"type mismatch: '{token}' contains {_type_word(old)} and cannot take {_type_word(value)}", location
             )
         if kind is not None and value.__class__ is not kind:
             raise MacroRuntimeError(f"type mismatch: '{token}' must receive {_kind_word(kind)}", location)

@@ -210,8 +210,8 @@ class Link:
         """Consume received bytes until one of ``patterns`` completes.
 
         Return the 1-based index of the pattern whose match ends first in
-        the stream (the lower index on a tie), or 0 on timeout or when the
-        link is closed; then every buffered byte is consumed, as Tera Term's
+        the stream, taking the lower index on a tie. On timeout or a closed
+        link return 0 and consume every buffered byte, as Tera Term's
         byte-by-byte matchers do.
         """
         longest = max(len(p) for p in patterns)

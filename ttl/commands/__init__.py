@@ -137,20 +137,20 @@ def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, 
             raise compiler.error(f"{command_name}: parameter {position} must be a name", node)
         return compiler.check_variable_name(node)
     evaluator = compile_expr(node, compiler)
-    if kind == "i":
-        return _checked(evaluator, int, f"{command_name}: parameter {position} must be an integer, not a string")
-    if kind == "s":
-        return _checked(evaluator, bytes, f"{command_name}: parameter {position} must be a string, not an integer")
+    if kind in ("i", "s"):
+        return _checked(evaluator, int if kind == "i" else bytes, f"{command_name}: parameter {position}")
     return evaluator
 
 
-def _checked(evaluator: Evaluator, kind: type, message: str) -> Evaluator:
+def _checked(evaluator: Evaluator, kind: type, parameter: str) -> Evaluator:
+    expected = "an integer" if kind is int else "a string"
+
     def checked(m: Machine) -> Any:
         value = evaluator(m)
         if value.__class__ is not kind:
             if isinstance(value, list):
-                raise MacroRuntimeError(f"type mismatch: {message.split(':')[0]}: an array needs an index")
-            raise MacroRuntimeError("type mismatch: " + message)
+                raise MacroRuntimeError(f"type mismatch: {parameter} is an array; give an index")
+            raise MacroRuntimeError(f"type mismatch: {parameter} must be {expected}")
         return value
 
     return checked
