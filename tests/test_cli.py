@@ -170,3 +170,20 @@ def test_newline_option(tmp_path: Path) -> None:
     peer = ScriptedPeer()
     ttlrun("--newline", "lf", write(tmp_path, f"connect '127.0.0.1:{peer.port}'\nsendln 'a'\n"))
     assert peer.finish() == b"a\n"
+
+
+def test_internal_error_is_reported_without_traceback(
+    tmp_path: Path, monkeypatch: object, capsys: object
+) -> None:
+    from ttl.cli import main
+    from ttl.commands import REGISTRY
+
+    def broken(machine: object, text: bytes) -> None:
+        raise KeyError("simulated bug")
+
+    monkeypatch.setattr(REGISTRY["strlen"], "function", broken)  # type: ignore[attr-defined]
+    status = main([str(write(tmp_path, "a = 1\nstrlen 'x'\n"))])
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert status == 70
+    assert "m.ttl:2:1: internal error: KeyError" in err
+    assert "Traceback" not in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from types import FrameType
 from typing import Any
 
 from ttl import __version__
-from ttl.errors import RunTimeout, TTLError, UsageError
+from ttl.errors import InternalError, RunTimeout, TTLError, UsageError
 from ttl.machine import Machine, Options
 from ttl.transcript import Transcript
 from ttl.values import IntArray, StrArray
@@ -24,6 +25,7 @@ EXIT_RUNTIME_ERROR = 1
 EXIT_SYNTAX_ERROR = 2
 EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE from sysexits.h
 
 NEWLINES = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
 
@@ -33,7 +35,7 @@ Run a Tera Term macro (TTL) without Tera Term.
 Exit status: 0 when the macro ends normally (or the value it gave to
 setexitcode), 1 on a runtime error in the macro (including a lost
 connection), 2 on a syntax error or a wrong ttlrun command line, 124 when
---timeout stops the run, 130 on Ctrl-C.
+--timeout stops the run, 130 on Ctrl-C, 70 on an internal error of ttlrun.
 """
 
 
@@ -133,6 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("ttlrun: interrupted\n")
         status = EXIT_INTERRUPTED
+    except Exception as exc:  # a bug in ttlrun, not in the macro
+        where = exc.location if isinstance(exc, InternalError) else "ttlrun"
+        sys.stderr.write(
+            f"{where}: internal error: {exc}\n"
+            "This is a bug in ttlrun. Please report it with the macro and this message;\n"
+            "set TTLRUN_DEBUG=1 to see the Python traceback.\n"
+        )
+        if os.environ.get("TTLRUN_DEBUG"):
+            raise
+        status = EXIT_INTERNAL_ERROR
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         _finish(machine, args)

@@ -81,6 +81,15 @@ class LinkError(MacroRuntimeError):
     """A send or receive command found no usable connection."""
 
 
+class InternalError(Exception):
+    """An unexpected Python exception while a statement ran: a bug in ttlrun."""
+
+    def __init__(self, error: BaseException, location: Location):
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
+        self.location = location
+
+
 class RunTimeout(TTLError):
     """The ``--timeout`` guard stopped the whole run."""
 

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from ttl.commands import load_commands
 from ttl.compiler import ExitInclude, MacroEnd, Program, Transfer, compile_source
-from ttl.errors import MacroRuntimeError, TTLError
+from ttl.errors import InternalError, MacroRuntimeError, TTLError
 from ttl.source import load_source
 from ttl.values import StrArray
 
@@ -133,6 +133,10 @@ class Machine:
                     raise MacroRuntimeError("includes are nested too deeply").with_location(
                         program.location(pc)
                     ) from None
+                except InternalError:
+                    raise
+                except Exception as exc:
+                    raise InternalError(exc, program.location(pc)) from exc
                 pc = pc + 1 if following is None else following
         finally:
             self.files.pop()
