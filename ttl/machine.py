@@ -125,19 +125,18 @@ class Machine:
                         raise
                     pc = transfer.pc
                     continue
-                except TTLError as error:
-                    raise error.with_location(program.location(pc)) from None
-                except (MacroEnd, ExitInclude):
-                    raise
-                except RecursionError:
-                    raise MacroRuntimeError("includes are nested too deeply").with_location(
-                        program.location(pc)
-                    ) from None
-                except InternalError:
-                    raise
-                except Exception as exc:
-                    raise InternalError(exc, program.location(pc)) from exc
                 pc = pc + 1 if following is None else following
+        except TTLError as error:
+            # Also errors raised between two ops, such as the --timeout alarm.
+            raise error.with_location(program.location(self.pc)) from None
+        except (MacroEnd, ExitInclude, Transfer, InternalError):
+            raise
+        except RecursionError:
+            raise MacroRuntimeError("includes are nested too deeply").with_location(
+                program.location(self.pc)
+            ) from None
+        except Exception as exc:
+            raise InternalError(exc, program.location(self.pc)) from exc
         finally:
             self.files.pop()
             self.program = saved_program
