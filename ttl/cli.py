@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write all variables as JSON to FILE when the macro ends, also after an error")
     parser.add_argument("--newline", choices=sorted(NEWLINES),
                         help="what sendln appends (default on raw TCP: crlf)")
+    parser.add_argument("--raw-match", action="store_true",
+                        help="let wait commands match the raw received bytes instead of the text "
+                        "after terminal processing (escape sequences removed, lone CR dropped)")
     parser.add_argument("--timeout", metavar="SECONDS", type=float,
                         help="stop the whole run after SECONDS (exit status 124)")
     parser.add_argument("--encoding", metavar="NAME",
@@ -106,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     options = Options(
         newline=NEWLINES[args.newline] if args.newline else None,
+        raw_match=args.raw_match,
         hexdump=sys.stderr if args.hexdump else None,
         trace=sys.stderr if args.verbose else None,
         encoding=args.encoding,

@@ -10,69 +10,21 @@ from __future__ import annotations
 import logging
 import os
 import select
-import socket
 import time
 from typing import TYPE_CHECKING
 
 from ttl.connect_line import ConnectRequest
 from ttl.errors import LinkError
+from ttl.terminal import TerminalFilter
 from ttl.transcript import hexdump
 
 if TYPE_CHECKING:
     from ttl.machine import Machine
+    from ttl.transports import Transport
 
 log = logging.getLogger(__name__)
 
 READ_SIZE = 65536
-
-
-class TcpTransport:
-    """A plain TCP connection: bytes go out and come in unchanged."""
-
-    kind = "raw"
-    default_newline = b"\r\n"
-
-    def __init__(self, sock: socket.socket, peer: str):
-        self.sock = sock
-        self.peer = peer
-
-    @classmethod
-    def open(cls, request: ConnectRequest) -> TcpTransport:
-        """Connect to the request's host and port; raise OSError on failure."""
-        assert request.port is not None
-        infos = socket.getaddrinfo(request.host, request.port, request.family, socket.SOCK_STREAM)
-        last_error: OSError | None = None
-        for family, kind, proto, _name, address in infos:
-            sock = socket.socket(family, kind, proto)
-            try:
-                sock.settimeout(request.connect_timeout)
-                sock.connect(address)
-            except OSError as exc:
-                sock.close()
-                last_error = exc
-                continue
-            sock.settimeout(None)
-            # Each send goes out at once instead of waiting to be merged.
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            host = f"[{address[0]}]" if family == socket.AF_INET6 else address[0]
-            return cls(sock, f"{host}:{address[1]}")
-        assert last_error is not None
-        raise last_error
-
-    def fileno(self) -> int:
-        return self.sock.fileno()
-
-    def send(self, data: memoryview) -> int:
-        return self.sock.send(data)
-
-    def recv(self) -> bytes:
-        return self.sock.recv(READ_SIZE)
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 class Link:
@@ -80,7 +32,8 @@ class Link:
 
     def __init__(self, machine: Machine):
         self.machine = machine
-        self.transport: TcpTransport | None = None
+        self.transport: Transport | None = None
+        self.terminal: TerminalFilter | None = None
         self.connected = False
         self.peer_closed = False
         self.received = bytearray()  # received and not yet consumed by a wait
@@ -89,11 +42,12 @@ class Link:
 
     # -- state -----------------------------------------------------------
 
-    def attach(self, transport: TcpTransport, request: ConnectRequest) -> None:
+    def attach(self, transport: Transport, request: ConnectRequest, charset: str) -> None:
         self.transport = transport
         self.connected = True
         self.peer_closed = False
         options = self.machine.options
+        self.terminal = None if options.raw_match else TerminalFilter(charset)
         self.newline = options.newline if options.newline is not None else transport.default_newline
         if options.transcript is not None:
             options.transcript.event(
@@ -136,8 +90,13 @@ class Link:
         if not data:
             self._peer_gone("connection closed by the peer")
             return False
-        self.received += data
         self._record_received(data)
+        data, reply = self.transport.decode(data)
+        if reply:
+            self._write(reply, "protocol reply")
+        if self.terminal is not None:
+            data = self.terminal.feed(data)
+        self.received += data
         return True
 
     def _peer_gone(self, reason: str) -> None:
@@ -240,19 +199,27 @@ class Link:
 
     # -- sending ---------------------------------------------------------
 
-    def send(self, data: bytes) -> None:
-        """Send ``data`` exactly; raise LinkError when the connection is gone."""
+    def send(self, data: bytes, *, text: bool = True) -> None:
+        """Send macro data through the protocol layer; raise LinkError when the connection is gone.
+
+        On raw TCP the bytes go out exactly as given. ``text`` is False for
+        data that Tera Term sends as binary (sendbinary, sendfile with 1).
+        """
         if not data:
             return
         self._check_can_send()
         assert self.transport is not None
+        self._write(self.transport.encode(data, text=text), self._where())
+
+    def _write(self, data: bytes, where: str) -> None:
+        """Write wire bytes, recording each chunk that went out."""
+        assert self.transport is not None
         options = self.machine.options
-        where = self._where()
         view = memoryview(data)
         sent = 0
         while sent < len(data):
             try:
-                count = self.transport.send(view[sent:])
+                count = self.transport.write(view[sent:])
             except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
                 self._peer_gone(f"send failed: {exc.strerror}")
                 raise LinkError(
@@ -272,7 +239,7 @@ class Link:
                 chunk = file.read(chunk_size)
                 if not chunk:
                     return
-                self.send(chunk)
+                self.send(chunk, text=False)
 
     def _check_can_send(self) -> None:
         if self.connected:

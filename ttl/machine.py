@@ -25,6 +25,7 @@ class Options:
     """Settings of one run that come from the command line."""
 
     newline: bytes | None = None  # what sendln appends; None = the transport's default
+    raw_match: bool = False  # wait commands see raw bytes instead of terminal text
     transcript: Any = None  # a ttl.transcript.Transcript, or None
     hexdump: TextIO | None = None
     trace: TextIO | None = None

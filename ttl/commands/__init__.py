@@ -7,7 +7,10 @@ parameter:
   (send data: a string, or an integer sent as one byte);
 - ``v`` a string variable the command writes, ``n`` an integer variable it
   writes (both may be array elements and are created when new);
-- ``a`` a bare name (array declarations, ``ifdefined``).
+- ``a`` a bare name (array declarations), passed as a lowercase string;
+- ``q`` anything, for ``ifdefined``: a bare name as a lowercase string,
+  ``name[expr]`` as a ``(name, index)`` tuple with the index evaluated at
+  run time, and any other expression as ``None``.
 
 A trailing ``?`` makes a parameter optional and ``*`` lets it repeat. The
 command function receives the machine and one value per given parameter;
@@ -130,6 +133,8 @@ def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, 
         name = str(node if isinstance(node, Token) else node.children[0])
         getter = compile_expr(node, compiler)
         return Ref(getter, compile_store(node, value_kind, compiler), name)
+    if kind == "q":
+        return _compile_query(compiler, node)
     if kind == "a":
         if isinstance(node, Tree) and node.data == "variable":
             node = node.children[0]
@@ -140,6 +145,18 @@ def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, 
     if kind in ("i", "s"):
         return _checked(evaluator, int if kind == "i" else bytes, f"{command_name}: parameter {position}")
     return evaluator
+
+
+def _compile_query(compiler: Compiler, node: Any) -> Any:
+    if isinstance(node, Tree) and node.data == "variable":
+        node = node.children[0]
+    if isinstance(node, Token) and node.type == "NAME":
+        return str(node).lower()
+    if isinstance(node, Tree) and node.data == "element":
+        name = str(node.children[0]).lower()
+        index = compile_expr(node.children[1], compiler)
+        return lambda m: (name, index(m))
+    return lambda m: None
 
 
 def _checked(evaluator: Evaluator, kind: type, parameter: str) -> Evaluator:

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 from ttl.commands import command
 from ttl.connect_line import ConnectLineError, parse_connect
 from ttl.errors import LinkError, MacroRuntimeError
-from ttl.link import Link, TcpTransport
+from ttl.link import Link
 from ttl.source import decode_macro
+from ttl.terminal import charset_for
+from ttl.transports import transport_for
 
 if TYPE_CHECKING:
     from ttl.machine import Machine
@@ -60,16 +62,24 @@ def connect(m: Machine, text: bytes) -> None:
         request = parse_connect(os.fsdecode(text))
     except ConnectLineError as exc:
         raise MacroRuntimeError(f"connect: {exc}") from None
-    if request.protocol != "raw":
+    transport_class = transport_for(request.protocol)
+    if transport_class is None:
         raise MacroRuntimeError(
             f"connect: {request.protocol} connections are not supported yet by ttlrun; "
             "for a raw TCP session add /T=0 or use a port other than 22 and 23",
         )
+    charset_name = request.options.get("KR", "UTF8")
+    try:
+        charset = charset_for(charset_name)
+    except KeyError:
+        raise MacroRuntimeError(
+            f"connect: unknown character set /KR={charset_name}; use UTF8, SJIS, EUC or JIS"
+        ) from None
     if link is None:
         link = Link(m)
         m.link = link
     try:
-        transport = TcpTransport.open(request)
+        transport = transport_class.open(request, m.options)
     except OSError as exc:
         m.set_result(1)
         reason = exc.strerror or str(exc)
@@ -80,7 +90,7 @@ def connect(m: Machine, text: bytes) -> None:
         if transcript is not None:
             transcript.event(f"connect {request.describe()} failed: {reason}")
         return
-    link.attach(transport, request)
+    link.attach(transport, request, charset)
     m.set_result(2)
 
 
@@ -111,7 +121,7 @@ def send(m: Machine, *values: Any) -> None:
 
 @command("sendbinary", "x*")
 def sendbinary(m: Machine, *values: Any) -> None:
-    _link(m, "sendbinary").send(_data(values))
+    _link(m, "sendbinary").send(_data(values), text=False)
 
 
 @command("sendtext", "x*")
