@@ -67,7 +67,7 @@ _MONTHS = (
 
 
 def _current_time() -> float:
-    """Return the current time in seconds since the epoch; tests replace it."""
+    """Return the current time in seconds since the epoch. Tests replace this function."""
     return time.time()
 
 
@@ -117,7 +117,7 @@ def _expand_time_format(fmt: bytes, moment: time.struct_time) -> bytes | None:
 
 
 def _convert_time(conversion: str, alternate: bool, moment: time.struct_time) -> str:
-    """Expand one conversion; ``alternate`` is the ``#`` flag."""
+    """Expand one conversion. ``alternate`` is the ``#`` flag."""
     number = _time_number(conversion, moment)
     if number is not None:
         value, width = number
@@ -224,7 +224,7 @@ def _local_time(timezone: bytes | None) -> time.struct_time:
 
 
 def _store_time(m: Machine, target: Ref, default: bytes, fmt: bytes | None, timezone: bytes | None) -> None:
-    """Carry out getdate and gettime, which differ only in the default format."""
+    """Store the time for getdate and gettime, which differ only in the default format."""
     if fmt is None:
         text = _expand_time_format(default, _local_time(None))
         assert text is not None
@@ -246,13 +246,17 @@ def _store_time(m: Machine, target: Ref, default: bytes, fmt: bytes | None, time
 
 @command("getdate", "v s? s?")
 def getdate(m: Machine, target: Ref, fmt: bytes | None = None, timezone: bytes | None = None) -> None:
-    """Store the date as ``%Y-%m-%d`` or in ``fmt``; with ``fmt``, result 0 ok, 1 empty or too long, 2 invalid."""
+    """Store the date as ``%Y-%m-%d``, or in ``fmt``.
+
+    With ``fmt``, result is 0 on success, 1 for empty or too long text and 2
+    for an invalid format.
+    """
     _store_time(m, target, b"%Y-%m-%d", fmt, timezone)
 
 
 @command("gettime", "v s? s?")
 def gettime(m: Machine, target: Ref, fmt: bytes | None = None, timezone: bytes | None = None) -> None:
-    """Store the time as ``%H:%M:%S`` or in ``fmt``; results as getdate."""
+    """Store the time as ``%H:%M:%S``, or in ``fmt`` with the results of getdate."""
     _store_time(m, target, b"%H:%M:%S", fmt, timezone)
 
 
@@ -288,7 +292,7 @@ def _uptime_milliseconds() -> int:
 
 @command("uptime", "n")
 def uptime(m: Machine, target: Ref) -> None:
-    """Store the uptime in milliseconds as a 32-bit tick count: it wraps after 49.7 days."""
+    """Store the uptime in milliseconds as a 32-bit tick count, which wraps after 49.7 days."""
     target.set(m, wrap(_uptime_milliseconds()))
 
 
@@ -306,7 +310,7 @@ def random(m: Machine, target: Ref, maximum: int) -> None:
 
 
 def _rotate_left(value: int, count: int) -> int:
-    """Rotate a 32-bit value left; a negative count rotates right."""
+    """Rotate a 32-bit value left. A negative count rotates right."""
     count %= 32
     bits = value & 0xFFFFFFFF
     return wrap(((bits << count) | (bits >> (32 - count))) & 0xFFFFFFFF)
@@ -449,7 +453,7 @@ def _element_type(m: Machine, name: str, index: int) -> int:
     return _name_type(m, name)
 
 
-@command("ifdefined", "a")
+@command("ifdefined", "q")
 def ifdefined(m: Machine, target: str | tuple[str, int] | None) -> None:
     """Set result to the type id of a name: 0 undefined, 1 integer, 3 string, 4 label, 5/6 arrays.
 
@@ -477,7 +481,11 @@ _SCANF_VERSION = re.compile(rb"[ \t\n\v\f\r]*([+-]?[0-9]+)\.[ \t\n\v\f\r]*([+-]?
 
 @command("getver", "v s?")
 def getver(m: Machine, target: Ref, compare_to: bytes | None = None) -> None:
-    """Store ``major.minor`` of Tera Term; with a version, set result -1 older, 0 equal, 1 newer, -2 invalid."""
+    """Store ``major.minor`` of Tera Term.
+
+    With a version to compare, result is -1 when Tera Term is older, 0 when
+    equal, 1 when newer and -2 for text that is not ``major.minor``.
+    """
     major, minor = TERA_TERM_VERSION
     if compare_to is None:
         target.set(m, f"{major}.{minor}".encode("ascii"))
@@ -497,7 +505,7 @@ def getver(m: Machine, target: Ref, compare_to: bytes | None = None) -> None:
 
 @command("getttdir", "v")
 def getttdir(m: Machine, target: Ref) -> None:
-    """Store the directory of the ttl package, where Tera Term stores its own directory; result 1."""
+    """Store the directory of the ttl package in place of Tera Term's program directory, and set result 1."""
     target.set(m, os.fsencode(str(Path(__file__).resolve().parent.parent)))
     m.set_result(1)
 
@@ -527,10 +535,11 @@ _background_processes: list[subprocess.Popen[bytes]] = []
 
 @command("exec", "s s? i? s?")
 def exec_(m: Machine, command_line: bytes, show: bytes = b"show", wait: int = 0, directory: bytes = b"") -> None:
-    """Start a program without a shell; with ``wait`` set, result is its exit code; -1 when it cannot start.
+    """Start a program without a shell and set result to 0, or -1 when it cannot start.
 
-    The command line is split as a POSIX shell would split words, but no
-    shell runs it. ``show`` is checked and then ignored, because no window opens.
+    With ``wait`` set, the macro waits and result is the exit code. The
+    command line is split as a POSIX shell would split words, but no shell
+    runs it. ``show`` is checked and then ignored, because no window opens.
     """
     if show.lower() not in _SHOW_MODES:
         raise MacroRuntimeError(
@@ -574,7 +583,7 @@ _SPECIAL_FOLDERS = {
 
 
 def _xdg_base(variable: str, default: str) -> Path:
-    """Return an XDG base directory; a relative value is ignored, as the specification says."""
+    """Return an XDG base directory, ignoring a relative value as the XDG Base Directory specification requires."""
     value = os.environ.get(variable, "")
     return Path(value) if os.path.isabs(value) else Path.home() / default
 
@@ -638,7 +647,7 @@ def _special_folder(name: str) -> Path | None:
 
 @command("getspecialfolder", "v s")
 def getspecialfolder(m: Machine, target: Ref, folder_type: bytes) -> None:
-    """Store the folder that stands in for a Windows special folder; result 1, or 0 and "" without one."""
+    """Store the folder that replaces a Windows special folder and set result 1, or store "" and set 0 without one."""
     name = _SPECIAL_FOLDERS.get(folder_type.decode("ascii", "replace").lower())
     folder = _special_folder(name) if name is not None else None
     if folder is None:
@@ -656,7 +665,7 @@ _IFF_LOOPBACK = 0x8
 
 
 class _InterfaceAddress(ctypes.Structure):
-    """``struct ifaddrs``; its layout is the same on Linux and macOS."""
+    """``struct ifaddrs``, which has the same layout on Linux and macOS."""
 
 
 _InterfaceAddress._fields_ = [
@@ -671,7 +680,7 @@ _InterfaceAddress._fields_ = [
 
 
 def _socket_family(address: int) -> int:
-    # BSD and macOS start struct sockaddr with a length byte; Linux does not.
+    # BSD and macOS start struct sockaddr with a length byte, but Linux does not.
     if sys.platform.startswith(("darwin", "freebsd", "openbsd", "netbsd")):
         return ctypes.c_uint8.from_address(address + 1).value
     return ctypes.c_uint16.from_address(address).value
@@ -742,7 +751,8 @@ def _store_addresses(m: Machine, command_name: str, array_name: str, count: Ref,
     array = m.vars.get(array_name)
     if not isinstance(array, StrArray):
         raise MacroRuntimeError(
-            f"{command_name}: '{array_name}' must be a string array: declare it first, for example strdim {array_name} 10"
+            f"{command_name}: '{array_name}' must be a string array: "
+            f"declare it first, for example strdim {array_name} 10"
         )
     try:
         addresses = _interface_addresses()
@@ -760,13 +770,17 @@ def _store_addresses(m: Machine, command_name: str, array_name: str, count: Ref,
 
 @command("getipv4addr", "a n")
 def getipv4addr(m: Machine, array_name: str, count: Ref) -> None:
-    """Store the local IPv4 addresses; result 1 all stored, 0 array too small (count is the total), -1 failure."""
+    """Store the local IPv4 addresses.
+
+    result is 1 when all fit, 0 when the array is too small (``count`` is
+    still the total) and -1 on failure.
+    """
     _store_addresses(m, "getipv4addr", array_name, count, 4)
 
 
 @command("getipv6addr", "a n")
 def getipv6addr(m: Machine, array_name: str, count: Ref) -> None:
-    """Store the local IPv6 addresses, unshortened; results as getipv4addr."""
+    """Store the local IPv6 addresses, unshortened, with the results of getipv4addr."""
     _store_addresses(m, "getipv6addr", array_name, count, 6)
 
 
@@ -779,7 +793,7 @@ _clipboard_text: bytes | None = None
 
 @command("clipb2var", "v i?")
 def clipb2var(m: Machine, target: Ref, offset: int = 0) -> None:
-    """Store the clipboard text; result 1 stored, 0 no text or an offset past the end.
+    """Store the clipboard text and set result 1, or 0 without text or for an offset past the end.
 
     Tera Term hands out the text in 511-byte pieces, with ``offset`` as the
     piece number and result 2 while more pieces follow. ttlrun does not cut
@@ -796,7 +810,7 @@ def clipb2var(m: Machine, target: Ref, offset: int = 0) -> None:
 
 @command("var2clipb", "s")
 def var2clipb(m: Machine, text: bytes) -> None:
-    """Put text on ttlrun's own clipboard; result 1."""
+    """Put text on ttlrun's own clipboard and set result 1."""
     global _clipboard_text
     _clipboard_text = text
     m.set_result(1)
@@ -809,7 +823,7 @@ def var2clipb(m: Machine, text: bytes) -> None:
 def beep(m: Machine, sound: int = 5) -> None:
     """Ring the terminal bell: write BEL to standard error when it is a terminal.
 
-    Tera Term plays one of five Windows sounds (0 to 5); here they all ring the bell.
+    Tera Term plays one of five Windows sounds (0 to 5), but here all of them ring the bell.
     """
     if not 0 <= sound <= 5:
         raise MacroRuntimeError(f"beep: invalid sound {sound}: use 0 to 5")
