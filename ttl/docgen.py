@@ -61,7 +61,8 @@ def render() -> str:
         for name in sorted(categories[category]):
             state, note = status(name)
             totals[state] = totals.get(state, 0) + 1
-            lines.append(f"| `{name}` | {state} | {note} |")
+            cell = note.replace("|", "\\|")
+            lines.append(f"| `{name}` | {state} | {cell} |")
     summary = ", ".join(f"{count} {state}" for state, count in sorted(totals.items()))
     lines.insert(1, f"\nTotal: {len(KEYWORDS)} keywords: {summary}.\n")
     return "\n".join(lines) + "\n"

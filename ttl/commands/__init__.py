@@ -59,7 +59,7 @@ class CommandSpec:
         return required, len(self.signature)
 
     def usage(self) -> str:
-        words = {"i": "<int>", "s": "<str>", "x": "<str|int>", "v": "<strvar>", "n": "<intvar>", "a": "<name>"}
+        words = {"i": "<int>", "s": "<str>", "x": "<str|int>", "v": "<strvar>", "n": "<intvar>", "a": "<name>", "q": "<name>"}
         parts = []
         for p in self.signature:
             word = words[p[0]]
