@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ttl.commands import load_commands
+from ttl.commands.files import close_files
 from ttl.compiler import ExitInclude, MacroEnd, Program, Transfer, compile_source
 from ttl.errors import InternalError, MacroRuntimeError, TTLError
 from ttl.source import load_source
@@ -101,8 +102,8 @@ class Machine:
             self.run(program)
         except MacroEnd:
             pass
-        except ExitInclude:  # pragma: no cover - exit in main raises MacroEnd
-            pass
+        finally:
+            close_files(self)
 
     def run(self, program: Program) -> None:
         """Run ``program`` from its first op; used for the main file and includes."""
@@ -179,7 +180,7 @@ class Machine:
     def resolve_path(self, raw: bytes) -> Path:
         """Turn a macro's file name into a path; relative names use the macro's current directory."""
         text = os.fsdecode(raw)
-        if "\\" in text and not Path(text).exists():
+        if "\\" in text and not (self.current_dir / text).exists():
             text = text.replace("\\", "/")
         return self.current_dir / text
 

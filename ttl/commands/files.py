@@ -11,9 +11,9 @@ that is not open does nothing, as in Tera Term, except where it sets
 File names: ``Machine.resolve_path`` resolves them against the macro's
 current directory (``setdir``) and maps ``\\`` to ``/`` when the name does
 not exist as written. Tera Term rejects a name with a colon anywhere but
-after a drive letter. On this host a drive letter (``C:\\x``) and a network
-share (``\\\\server\\x``) mean nothing either, so every name with a colon
-and every ``\\\\`` name is invalid here; the last two also get a warning.
+after a drive letter. A POSIX host has no drive letters (``C:\\x``) and no
+network shares (``\\\\server\\x``), so ttlrun rejects every name with a
+colon or a leading ``\\\\``. Drive and share names also get a warning.
 
 Share modes: Tera Term opens files with Windows share modes, so while a
 macro holds a file open, for example, filedelete and filetruncate of that
@@ -28,6 +28,7 @@ here too, even when the process runs as root.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import io
 import os
@@ -141,13 +142,13 @@ def _add_file(m: Machine, handle: OpenFile) -> int:
 
 def _resolve(m: Machine, command_name: str, raw: bytes) -> Path | None:
     """Resolve a macro's file name, or return None for a name Tera Term calls invalid."""
-    windows_only = raw[1:2] == b":" or raw.startswith(b"\\\\")
+    windows_only = (raw[:1].isalpha() and raw[1:2] == b":") or raw.startswith(b"\\\\")
     if windows_only:
         state = _state(m)
         if raw not in state.warned_paths:
             state.warned_paths.add(raw)
-            shown = raw.decode("utf-8", "replace")
-            m.warn(f"{command_name}: '{shown}' is a Windows drive or network path, "
+            display_name = raw.decode("utf-8", "replace")
+            m.warn(f"{command_name}: '{display_name}' is a Windows drive or network path, "
                    "which this host does not have; it is treated as an invalid file name")
         return None
     if b":" in raw or b"\0" in raw:
@@ -424,7 +425,7 @@ def fileread(m: Machine, number: int, count: int, target: Ref) -> None:
     if handle is not None:
         try:
             while len(data) < count:
-                chunk = handle.file.read(count - len(data))
+                chunk = handle.file.read(min(_CHUNK, count - len(data)))
                 if not chunk:
                     break
                 data += chunk
@@ -514,7 +515,7 @@ def _find_forward(file: io.FileIO, needle: bytes, start: int) -> int:
         found = data.find(needle)
         if found >= 0:
             return offset - len(carry) + found
-        carry = data[len(data) - len(needle) + 1 :] if len(needle) > 1 else b""
+        carry = data[max(0, len(data) - len(needle) + 1) :] if len(needle) > 1 else b""
         offset += len(chunk)
 
 
@@ -561,8 +562,8 @@ def filestrseek2(m: Machine, number: int, needle: bytes) -> None:
     """Search backward; found: pointer on the byte before the match (0 at the start), result 1.
 
     A match may end on the byte at the pointer, so repeated calls walk back
-    through the file. A pointer at 0 gives result 0 (as the manual says,
-    which stops that walk). A handle that is not open leaves ``result``
+    through the file. A pointer at 0 gives result 0, as the manual states,
+    which ends that walk. A handle that is not open leaves ``result``
     unchanged, as in Tera Term.
     """
     if not needle:
@@ -772,11 +773,11 @@ def _copy_stream(source: Any, output: Any) -> int:
 
 @command("fileconcat", "s s")
 def fileconcat(m: Machine, raw_target: bytes, raw_source: bytes) -> None:
-    """Append the second file to the first (created when missing).
+    """Append the second file to the first, which is created when missing.
 
-    result 0 ok, also when the second file cannot be read (Tera Term does
-    the same; ttlrun warns); 2 same file; 3 first file not writable; -1 or
-    -2 invalid name; -4 read error; -5 write error.
+    Results: 0 ok, 2 same file, 3 first file not writable, -1 or -2 invalid
+    name, -4 read error, -5 write error. Tera Term also gives 0 when the
+    second file cannot be read, so ttlrun does too, with a warning.
     """
     if not raw_target or not raw_source:
         m.set_result(1)
