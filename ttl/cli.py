@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--raw-match", action="store_true",
                         help="let wait commands match the raw received bytes instead of the text "
                         "after terminal processing (escape sequences removed, lone CR dropped)")
+    parser.add_argument("--accept-new-host-keys", action="store_true",
+                        help="SSH: accept and remember the key of a host not yet in known_hosts "
+                        "(by default such a host is rejected)")
     parser.add_argument("--timeout", metavar="SECONDS", type=float,
                         help="stop the whole run after SECONDS (exit status 124)")
     parser.add_argument("--encoding", metavar="NAME",
@@ -110,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(
         newline=NEWLINES[args.newline] if args.newline else None,
         raw_match=args.raw_match,
+        accept_new_host_keys=args.accept_new_host_keys,
         hexdump=sys.stderr if args.hexdump else None,
         trace=sys.stderr if args.verbose else None,
         encoding=args.encoding,

@@ -1,0 +1,3 @@
+"""File copy over SSH: scpsend and scprecv."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Serial port commands."""
+
+from __future__ import annotations
