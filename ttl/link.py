@@ -39,6 +39,9 @@ class Link:
         self.received = bytearray()  # received and not yet consumed by a wait
         self.line = bytearray()  # the current line, as consumed so far
         self.newline = b"\r\n"
+        self.host_name = b""
+        self.debug_mode = 0  # setdebug: 0 normal, 1 caret notation, 2 hex, 3 nothing
+        self.local_echo = False  # setecho: sent text also enters the receive buffer
 
     # -- state -----------------------------------------------------------
 
@@ -46,6 +49,10 @@ class Link:
         self.transport = transport
         self.connected = True
         self.peer_closed = False
+        if request.protocol == "serial":
+            self.host_name = f"COM{request.serial_port}".encode() if request.serial_port.isdigit() else request.serial_port.encode()
+        else:
+            self.host_name = request.host.encode("utf-8")
         options = self.machine.options
         self.terminal = None if options.raw_match else TerminalFilter(charset)
         self.newline = options.newline if options.newline is not None else transport.default_newline
@@ -94,7 +101,9 @@ class Link:
         data, reply = self.transport.decode(data)
         if reply:
             self._write(reply, "protocol reply")
-        if self.terminal is not None:
+        if self.debug_mode:
+            data = _debug_view(data, self.debug_mode)
+        elif self.terminal is not None:
             data = self.terminal.feed(data)
         self.received += data
         return True
@@ -139,13 +148,19 @@ class Link:
             else:
                 time.sleep(max(0.0, deadline - time.monotonic()))
 
-    def consume(self, count: int) -> bytes:
-        """Remove ``count`` received bytes and add them to the line buffer."""
+    def consume(self, count: int, *, keep_line: bool = False) -> bytes:
+        """Remove ``count`` received bytes and add them to the line buffer.
+
+        With ``keep_line`` an LF does not start a new line (waitn).
+        """
         chunk = bytes(self.received[:count])
         del self.received[:count]
         if not chunk:
             return chunk
         line = self.line
+        if keep_line:
+            line += chunk
+            return chunk
         if line.endswith(b"\n"):
             line.clear()
         line += chunk
@@ -210,6 +225,8 @@ class Link:
         self._check_can_send()
         assert self.transport is not None
         self._write(self.transport.encode(data, text=text), self._where())
+        if self.local_echo:
+            self.received += self.terminal.feed(data) if self.terminal is not None else data
 
     def _write(self, data: bytes, where: str) -> None:
         """Write wire bytes, recording each chunk that went out."""
@@ -254,6 +271,21 @@ class Link:
             return ""
         line = machine.program.lines[machine.pc]
         return f"{machine.program.source.path.name}:{line}"
+
+
+def _debug_view(data: bytes, mode: int) -> bytes:
+    """Show received bytes as Tera Term's debug modes display them."""
+    if mode == 2:
+        return b"".join(b"%02X " % byte for byte in data)
+    if mode == 1:
+        out = bytearray()
+        for byte in data:
+            if byte < 0x20 or byte == 0x7F:
+                out += b"^" + bytes([byte ^ 0x40])
+            else:
+                out.append(byte)
+        return bytes(out)
+    return b""
 
 
 def _newline_name(newline: bytes) -> str:

@@ -49,6 +49,7 @@ class Machine:
         self.current_dir = Path.cwd()
         self.cache: dict[Path, Program] = {}
         self.link: Any = None  # ttl.link.Link, created on first use
+        self.title = b"Tera Term"  # settitle/gettitle
         self.init_system_variables()
 
     # -- setup -----------------------------------------------------------
