@@ -50,6 +50,9 @@ class Machine:
         self.cache: dict[Path, Program] = {}
         self.link: Any = None  # ttl.link.Link, created on first use
         self.title = b"Tera Term"  # settitle/gettitle
+        # Passwords the macro obtained (passwordbox, getpassword, ...); ttlrun
+        # masks them in what it writes itself: dumps, transcripts, hex dumps.
+        self.secrets: set[bytes] = set()
         self.init_system_variables()
 
     # -- setup -----------------------------------------------------------
@@ -196,6 +199,18 @@ class Machine:
         where = self.location() if self.program is not None else "ttlrun"
         sys.stderr.write(f"{where}: warning: {message}\n")
         sys.stderr.flush()
+
+    def add_secret(self, value: bytes) -> None:
+        """Remember a password so that ttlrun's own output masks it."""
+        if value:
+            self.secrets.add(value)
+
+    def mask(self, data: bytes) -> bytes:
+        """Return ``data`` with every known password replaced by ``***``."""
+        for secret in self.secrets:
+            if secret in data:
+                data = data.replace(secret, b"***")
+        return data
 
     def set_result(self, value: int) -> None:
         self.vars["result"] = value

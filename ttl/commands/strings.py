@@ -323,20 +323,20 @@ class PatternError(ValueError):
 # the version that Tera Term 5 builds with), named by the construct they enable.
 _GNU_FEATURES = frozenset({
     "paren", "brace", "alt", "plus_qmark", "word", "bound", "space_digit", "buf_anchor", "G",
-    "posix_bracket", "backref", "word_edges", "invalid_repeat_error", "allow_invalid_interval",
+    "posix_bracket", "backref", "word_edges", "invalid_repeat_error", "allow_invalid_interval", "class_escape",
 })  # fmt: skip
 _PERLISH_FEATURES = (_GNU_FEATURES - {"word_edges"}) | {
     "lazy", "control", "octal", "hex2", "ctrl_c", "group_ext",
 }  # fmt: skip
 _RUBY_FEATURES = _PERLISH_FEATURES | {
     "hex8", "hex4", "octal_brace", "options_ruby", "named", "capture_only_named", "call", "cond", "keep",
-    "general_newline", "text_segment", "properties", "possessive_repeat", "set_ops", "ctrl_meta", "vtab",
-    "xdigit", "low_abbrev", "fixed_greedy_only", "absent",
+    "general_newline", "text_segment", "properties", "property_not", "possessive_repeat", "set_ops",
+    "ctrl_meta", "vtab", "xdigit", "low_abbrev", "fixed_greedy_only", "absent",
 }  # fmt: skip
 _PERL_FEATURES = _PERLISH_FEATURES | {
     "hex8", "octal_brace", "quote", "options_perl", "possessive_repeat", "possessive_interval", "cond",
-    "text_segment", "properties", "keep", "general_newline", "super_dot", "continue_branch", "singleline",
-    "absent",
+    "text_segment", "properties", "property_not", "keep", "general_newline", "super_dot", "continue_branch",
+    "singleline", "absent",
 }  # fmt: skip
 _POSIX_FEATURES = frozenset({"posix_bracket", "backref", "control", "singleline", "dotall"})
 _DIALECTS: dict[str, frozenset[str]] = {
@@ -345,7 +345,7 @@ _DIALECTS: dict[str, frozenset[str]] = {
     "DEFAULT": _RUBY_FEATURES | {"super_dot"},
     "PERL": _PERL_FEATURES,
     "PERL_NG": _PERL_FEATURES | {"named", "call", "capture_only_named", "perl_call"},
-    "JAVA": (_PERLISH_FEATURES - {"posix_bracket"}) | {
+    "JAVA": _PERLISH_FEATURES | {
         "quote", "options_perl", "possessive_repeat", "possessive_interval", "set_ops", "vtab", "hex4",
         "properties", "continue_branch", "singleline",
     },  # fmt: skip
@@ -563,7 +563,9 @@ class _Translator:
             raise PatternError("the absent operator (?~...) is not supported by ttlrun")
         if self.has("perl_call") and (char in "R&+-" or char.isdigit()):
             target = char + self.read_until(")", "subexpression call")
-            self.emit_atom("(?&" + target[1:] + ")" if char == "&" else "(?" + target + ")")
+            if not regex.fullmatch(r"R|&[^\W\d]\w*|[+-]?\d+", target):
+                raise PatternError(f"invalid subexpression call (?{target})")
+            self.emit_atom("(?" + target + ")")
             return ""
         self.position -= 1
         return self.option_opening()
@@ -774,8 +776,10 @@ class _Translator:
         elif self.peek() in "1234567" and self.has("octal"):
             for text in self.common_escape():
                 self.emit_atom(text)
-        else:
+        elif self.peek() in "89" or self.has("octal"):
             raise PatternError(f"invalid backref number \\{digits.group()}")
+        else:
+            self.emit_atom(_literal(self.take()))  # no octal escapes in this syntax
 
     def octal_ahead(self) -> bool:
         """Tell whether the pattern goes on with an octal escape (not a back-reference)."""
@@ -799,6 +803,8 @@ class _Translator:
             if target[0] in "+-":
                 number = self.group_count + number + (1 if target[0] == "-" else 0)
             self.numbered_reference = True
+            if kind == "k" and number < 1:
+                raise PatternError(f"invalid backref number \\k<{target}>")
             if kind == "k":
                 self.emit_atom(f"(?:\\g<{number}>)")
             else:
@@ -820,7 +826,10 @@ class _Translator:
             return ["\\p{AHex}" if char == "h" else "\\P{AHex}"]
         if char in "pP" and self.has("properties") and self.peek() == "{":
             self.position += 1
-            return [f"\\{char}{{{self.read_until('}', 'property name')}}}"]
+            name = self.read_until("}", "property name")
+            if name.startswith("^") and not self.has("property_not"):
+                raise PatternError(f"invalid character property name {{{name}}}")
+            return [f"\\{char}{{{name}}}"]
         code = self.character_code(char)
         if code is not None:
             return [_literal(chr(code))]
@@ -839,9 +848,12 @@ class _Translator:
         if char == "x" and self.peek() == "{" and self.has("hex8"):
             self.position += 1
             return self.parse_number(self.read_until("}", "\\x{...}"), 16)
-        if char == "u" and self.has("hex4") and regex.match(r"[0-9a-fA-F]{4}", self.pattern[self.position :]):
+        if char == "u" and self.has("hex4"):
+            digits = self.pattern[self.position : self.position + 4]
+            if not regex.fullmatch(r"[0-9a-fA-F]{4}", digits):
+                raise PatternError(f"invalid Unicode escape \\u{digits}")
             self.position += 4
-            return int(self.pattern[self.position - 4 : self.position], 16)
+            return int(digits, 16)
         if char == "o" and self.peek() == "{" and self.has("octal_brace"):
             self.position += 1
             return self.parse_number(self.read_until("}", "\\o{...}"), 8)
@@ -871,10 +883,12 @@ class _Translator:
         data = bytearray()
         while True:
             if char == "x" and self.has("hex2"):
-                digits = regex.match(r"[0-9a-fA-F]{1,2}", self.pattern[self.position :])
-                if digits is None:
-                    raise PatternError("invalid \\x escape: no hex digits")
-                data.append(int(digits.group(), 16))
+                # Oniguruma reads \x without hex digits as NUL, or as "x" at the end of the pattern.
+                digits = regex.match(r"[0-9a-fA-F]{0,2}", self.pattern[self.position :])
+                assert digits is not None
+                if not digits.group() and self.position == len(self.pattern):
+                    return None
+                data.append(int(digits.group() or "0", 16))
             elif char in "01234567" and self.has("octal"):
                 digits = regex.match(r"[0-7]{0,2}", self.pattern[self.position :])
                 assert digits is not None
@@ -883,7 +897,8 @@ class _Translator:
                 return bytes(data) if data else None
             self.position += digits.end()
             # Bytes of one multibyte character come as a run of escapes: read the whole run.
-            if (self.peek() == "\\" and self.peek(1) == "x" and self.has("hex2")) or self.octal_ahead():
+            hex_ahead = self.peek() == "\\" and self.peek(1) == "x" and self.peek(2) != "{" and self.has("hex2")
+            if hex_ahead or self.octal_ahead():
                 self.position += 1
                 char = self.take()
             else:
@@ -919,7 +934,7 @@ class _Translator:
             elif char == "&" and self.peek() == "&" and self.has("set_ops"):
                 parts.append("&&")
                 self.position += 1
-            elif char == "\\":
+            elif char == "\\" and self.has("class_escape"):
                 parts.extend(self.escape_in_class())
             elif char == "-":
                 # regex V1 reads "--" as set difference; Oniguruma reads a range to "-".

@@ -1,0 +1,3 @@
+"""Dialog commands without a desktop."""
+
+from __future__ import annotations
