@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--accept-new-host-keys", action="store_true",
                         help="SSH: accept and remember the key of a host not yet in known_hosts "
                         "(by default such a host is rejected)")
+    parser.add_argument("--answer", metavar="TEXT", action="append", default=[],
+                        help="answer the next dialog (inputbox, passwordbox, yesnobox, listbox, "
+                        "filenamebox, dirnamebox); repeat for several; TTLRUN_ANSWERS adds one per line")
     parser.add_argument("--timeout", metavar="SECONDS", type=float,
                         help="stop the whole run after SECONDS (exit status 124)")
     parser.add_argument("--encoding", metavar="NAME",
@@ -87,6 +90,7 @@ def dump_variables(machine: Machine, path: Path) -> None:
     """Write every variable as JSON: name, type and value."""
 
     def show(value: bytes) -> dict[str, str]:
+        value = machine.mask(value)
         try:
             return {"text": value.decode("utf-8")}
         except UnicodeDecodeError:
@@ -119,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         encoding=args.encoding,
     )
     machine = Machine(options)
+    machine.answers = list(args.answer)
+    machine.answers += [line for line in os.environ.get("TTLRUN_ANSWERS", "").split("\n") if line]
     status = EXIT_OK
     try:
         if args.timeout is not None:

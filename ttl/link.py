@@ -79,6 +79,7 @@ class Link:
 
     def _record_received(self, data: bytes) -> None:
         options = self.machine.options
+        data = self.machine.mask(data)
         if options.transcript is not None:
             options.transcript.received(data)
         if options.hexdump is not None:
@@ -243,7 +244,8 @@ class Link:
                     f"cannot send: the peer closed the connection ({exc.strerror}); "
                     f"{sent} of {len(data)} bytes went out",
                 ) from None
-            chunk = bytes(view[sent : sent + count])
+            # NOTE: a password is masked only when it lies within one chunk.
+            chunk = self.machine.mask(bytes(view[sent : sent + count]))
             if options.transcript is not None:
                 options.transcript.sent(chunk, where)
             if options.hexdump is not None:

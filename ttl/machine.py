@@ -53,6 +53,8 @@ class Machine:
         # Passwords the macro obtained (passwordbox, getpassword, ...); ttlrun
         # masks them in what it writes itself: dumps, transcripts, hex dumps.
         self.secrets: set[bytes] = set()
+        self.answers: list[str] = []  # --answer values and TTLRUN_ANSWERS lines, used in order
+        self.status_line = b""  # the statusbox text last printed
         self.init_system_variables()
 
     # -- setup -----------------------------------------------------------

@@ -11,16 +11,18 @@ from ttl.source import SourceFile
 
 
 def run_text(text: str, *, path: str | Path = "macro.ttl", args: list[str] | None = None,
-             options: Options | None = None) -> Machine:
+             options: Options | None = None, answers: list[str] | None = None) -> Machine:
     """Compile and run macro ``text`` as if it were the file ``path``.
 
     Relative file names in the macro resolve against ``path``'s directory.
     Output of messagebox and dispstr goes to ``options.stdout`` (a fresh
-    StringIO when no options are given). Errors are raised as TTLError.
+    StringIO when no options are given); ``answers`` answer dialogs in
+    order. Errors are raised as TTLError.
     """
     if options is None:
         options = Options(stdout=io.StringIO())
     machine = Machine(options)
+    machine.answers = list(answers or [])
     macro = Path(path)
     machine.current_dir = macro.resolve().parent
     machine.set_params(macro, args or [])
