@@ -167,12 +167,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _finish(machine: Machine, args: argparse.Namespace) -> None:
     """Close the connection and write what must outlive the run."""
-    link = machine.link
-    if link is not None:
-        try:
-            link.close("end of macro")
-        except (TTLError, OSError) as exc:
-            log.warning("closing the connection failed: %s", exc)
+    machine.shutdown()
     transcript = machine.options.transcript
     if transcript is not None:
         transcript.close()

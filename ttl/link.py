@@ -47,6 +47,7 @@ class Link:
 
     def attach(self, transport: Transport, request: ConnectRequest, charset: str) -> None:
         self.transport = transport
+        self.connected_at = time.time()
         self.connected = True
         self.peer_closed = False
         if request.protocol == "serial":
@@ -102,6 +103,8 @@ class Link:
         data, reply = self.transport.decode(data)
         if reply:
             self._write(reply, "protocol reply")
+        if self.machine.log is not None:
+            self.machine.log.received(self.machine.mask(data))
         if self.debug_mode:
             data = _debug_view(data, self.debug_mode)
         elif self.terminal is not None:

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from ttl.commands import load_commands
 from ttl.commands.files import close_files
+from ttl.commands.log import close_log
 from ttl.compiler import ExitInclude, MacroEnd, Program, Transfer, compile_source
 from ttl.errors import InternalError, MacroRuntimeError, TTLError
 from ttl.source import load_source
@@ -55,6 +56,7 @@ class Machine:
         self.secrets: set[bytes] = set()
         self.answers: list[str] = []  # --answer values and TTLRUN_ANSWERS lines, used in order
         self.status_line = b""  # the statusbox text last printed
+        self.log: Any = None  # ttl.commands.log.Log while logopen is in effect
         self.init_system_variables()
 
     # -- setup -----------------------------------------------------------
@@ -110,7 +112,18 @@ class Machine:
         except MacroEnd:
             pass
         finally:
-            close_files(self)
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """Close the connection (taking in what already arrived), open files and the log."""
+        link = self.link
+        if link is not None:
+            try:
+                link.close("end of macro")
+            except OSError as exc:
+                log.warning("closing the connection failed: %s", exc)
+        close_files(self)
+        close_log(self)
 
     def run(self, program: Program) -> None:
         """Run ``program`` from its first op; used for the main file and includes."""

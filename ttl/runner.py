@@ -28,9 +28,5 @@ def run_text(text: str, *, path: str | Path = "macro.ttl", args: list[str] | Non
     machine.set_params(macro, args or [])
     program = compile_source(SourceFile(macro, text, "utf-8"))
     machine.preload_includes(program, machine.current_dir)
-    try:
-        machine.run_main(program)
-    finally:
-        if machine.link is not None:
-            machine.link.close("end of macro")
+    machine.run_main(program)
     return machine

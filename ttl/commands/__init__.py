@@ -104,7 +104,7 @@ class CommandSpec:
 REGISTRY: dict[str, CommandSpec] = {}
 
 # Modules of this package that register commands when imported.
-COMMAND_MODULES = ("core", "session", "strings", "files", "misc", "receive", "serial", "scp", "passwords", "dialogs")
+COMMAND_MODULES = ("core", "session", "strings", "files", "misc", "receive", "serial", "scp", "passwords", "dialogs", "log")
 
 
 def load_commands() -> None:
