@@ -2,8 +2,8 @@
 
 Tera Term matches regular expressions with Oniguruma (Ruby syntax, UTF-8 by
 default). ttlrun translates each pattern into the syntax of the ``regex``
-package and maps the match back to byte offsets; ``compile_pattern`` and
-``store_match`` are shared with waitregex.
+package and maps the match back to byte offsets. waitregex uses
+``compile_pattern`` and ``store_match`` too.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 @command("strcopy", "s i i v")
 def strcopy(m: Machine, text: bytes, position: int, length: int, target: Ref) -> None:
-    """Copy ``length`` bytes from the 1-based ``position``; out-of-range values are clipped."""
+    """Copy ``length`` bytes from the 1-based ``position``, clipping both to the text."""
     start = max(position, 1) - 1
     length = max(0, min(length, len(text) - start))
     target.set(m, text[start : start + length])
@@ -38,7 +38,7 @@ def strcopy(m: Machine, text: bytes, position: int, length: int, target: Ref) ->
 
 @command("strscan", "s s")
 def strscan(m: Machine, text: bytes, substring: bytes) -> None:
-    """Set ``result`` to the 1-based position of ``substring``; 0 if absent or either is empty."""
+    """Set ``result`` to the 1-based position of ``substring``, or 0 if absent or either is empty."""
     if not text or not substring:
         m.set_result(0)
         return
@@ -319,8 +319,8 @@ class PatternError(ValueError):
     """A pattern that Oniguruma would reject, or that ttlrun cannot translate."""
 
 
-# Features of each Oniguruma syntax (from its OnigSyntaxType in Oniguruma 6.9.10,
-# the version that Tera Term 5 builds with), named by the construct they enable.
+# Features of each Oniguruma syntax, named by the construct they enable. They follow
+# the OnigSyntaxType tables of Oniguruma 6.9 (Tera Term 5 builds with 6.9.10).
 _GNU_FEATURES = frozenset({
     "paren", "brace", "alt", "plus_qmark", "word", "bound", "space_digit", "buf_anchor", "G",
     "posix_bracket", "backref", "word_edges", "invalid_repeat_error", "allow_invalid_interval", "class_escape",
@@ -408,8 +408,8 @@ class _Frame:
 class _Translator:
     """Translate one Oniguruma pattern (already decoded to text) into regex V1 syntax.
 
-    Raises PatternError for patterns that Oniguruma rejects (where the
-    translator sees it) and for constructs that have no regex equivalent.
+    Raises PatternError for the invalid patterns that the translator detects
+    and for constructs that have no regex equivalent.
     """
 
     def __init__(self, pattern: str, features: frozenset[str], codec: str, *,
@@ -597,7 +597,11 @@ class _Translator:
 
     def option_opening(self) -> str:
         """Read ``(?imx-imx)`` or ``(?imx-imx:``; Oniguruma's letters depend on the syntax."""
-        letters = "imx" if self.has("options_ruby") else "imsx" if self.has("options_perl") else ""
+        letters = ""
+        if self.has("options_ruby"):
+            letters = "imx"
+        elif self.has("options_perl"):
+            letters = "imsx"
         turn_on = ""
         turn_off = ""
         enabling = True
@@ -686,6 +690,7 @@ class _Translator:
         if self.atom is None and not self.has("invalid_repeat_error"):
             self.emit_atom(_literal("{"))  # the rest of the interval follows as literal text
             return
+
         match = _INTERVAL.match(self.pattern, self.position)
         assert match is not None
         low, comma, high = match.group(1), match.group(2), match.group(3)
@@ -698,6 +703,7 @@ class _Translator:
                 raise PatternError("invalid repeat range {lower,upper}")
             self.emit_atom(_literal("{"))
             return
+
         self.position = after + len(closing)
         if not self.start_repeat("{"):
             return
@@ -715,6 +721,7 @@ class _Translator:
                 # Oniguruma reads {n,m} with n > m as the possessive {m,n}.
                 lower, upper, possessive = upper, lower, True
             text = f"{{{lower},{upper}}}"
+
         self.out.append(text + ("+" if possessive else ""))
         fixed = comma is None
         lazy = self.has("lazy") and not (fixed and self.has("fixed_greedy_only"))
@@ -958,8 +965,8 @@ class _Translator:
 
 # -- compiled patterns and matches ---------------------------------------------------
 
-# NOTE: a guard against runaway backtracking, in place of Oniguruma's retry limit;
-# a search that takes longer counts as a failed search, like an invalid pattern.
+# NOTE: a guard against runaway backtracking in place of Oniguruma's retry limit.
+# A search that takes longer fails as an invalid pattern does.
 MATCH_TIMEOUT_SECONDS = 10.0
 
 
