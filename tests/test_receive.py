@@ -98,3 +98,27 @@ def test_title_and_hostname() -> None:
     assert m.vars["a"] == b"Tera Term"  # type: ignore[attr-defined]
     assert m.vars["b"] == b"mine"  # type: ignore[attr-defined]
     assert m.vars["h"] == b"127.0.0.1"  # type: ignore[attr-defined]
+
+
+def test_waitregex_matches_prompt_without_newline() -> None:
+    m = session(b"Last login\r\nrouter1# ", "waitregex '[a-z0-9]+[#>] $'\n")
+    assert m.vars["result"] == 1  # type: ignore[attr-defined]
+    assert m.vars["matchstr"] == b"router1# "  # type: ignore[attr-defined]
+
+
+def test_waitregex_groups_and_order() -> None:
+    m = session(b"Version 15.2(4)M3, RELEASE\r\n", "waitregex 'nomatch' 'Version ([0-9.]+)\\(([0-9]+)\\)'\n")
+    assert m.vars["result"] == 2  # type: ignore[attr-defined]
+    assert m.vars["groupmatchstr1"] == b"15.2"  # type: ignore[attr-defined]
+    assert m.vars["groupmatchstr2"] == b"4"  # type: ignore[attr-defined]
+    assert m.vars["groupmatchstr3"] == b""  # type: ignore[attr-defined]
+
+
+def test_waitregex_line_then_recvln_gets_next_line() -> None:
+    m = session(b"first line\r\nsecond\r\n", "waitregex 'first'\nrecvln\n")
+    assert m.vars["inputstr"] == b"second"  # type: ignore[attr-defined]
+
+
+def test_waitregex_invalid_pattern_times_out() -> None:
+    m = session(b"abc\r\n", "timeout = 0\nmtimeout = 300\nwaitregex '(unclosed'\n")
+    assert m.vars["result"] == 0  # type: ignore[attr-defined]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ttl.commands import Ref, command
 from ttl.commands.session import _deadline, _link
+from ttl.commands.strings import PatternError, compile_pattern, regex_options, store_match
 from ttl.errors import MacroRuntimeError
 
 if TYPE_CHECKING:
@@ -163,3 +164,74 @@ def gettitle(m: Machine, target: Ref) -> None:
 def gethostname(m: Machine, target: Ref) -> None:
     link = _link(m, "gethostname")
     target.set(m, link.host_name)
+
+
+def _compile_patterns(m: Machine, patterns: tuple[bytes, ...]) -> list[Any]:
+    """Compile each pattern; an invalid one never matches, as in Tera Term, and is warned about."""
+    options = regex_options(m)
+    compiled: list[Any] = []
+    for number, pattern in enumerate(patterns, start=1):
+        try:
+            compiled.append(compile_pattern(pattern, options))
+        except PatternError as exc:
+            m.warn(f"waitregex: pattern {number} is invalid and can never match: {exc}")
+            compiled.append(None)
+    return compiled
+
+
+def _match_line(m: Machine, link: Link, compiled: list[Any]) -> int:
+    line = bytes(link.line)
+    if not line:
+        return 0
+    for number, pattern in enumerate(compiled, start=1):
+        if pattern is None:
+            continue
+        try:
+            match = pattern.search(line)
+        except PatternError as exc:
+            m.warn(f"waitregex: pattern {number} failed: {exc}")
+            continue
+        if match is not None:
+            store_match(m, match)
+            m.vars["inputstr"] = _strip_newline(line)
+            link.line.clear()
+            return number
+    return 0
+
+
+@command("waitregex", "s*")
+def waitregex(m: Machine, *patterns: bytes) -> None:
+    """Wait until a line matches one of the regular expressions.
+
+    As in Tera Term, the patterns are tried on the current line when an LF
+    arrives (before it is added) and on the partial line whenever all
+    received data has been read, so a prompt without a newline matches.
+    """
+    link = _link(m, "waitregex")
+    if not patterns:
+        return
+    if len(patterns) > 10:
+        raise MacroRuntimeError(f"waitregex: at most 10 patterns, {len(patterns)} given")
+    compiled = _compile_patterns(m, patterns)
+    deadline = _deadline(m)
+    while True:
+        received = link.received
+        newline = received.find(b"\n")
+        if newline >= 0:
+            link.consume(newline)
+            found = _match_line(m, link, compiled)
+            if found:
+                del link.received[:1]  # the LF that completed the line
+                m.set_result(found)
+                return
+            link.consume(1)
+            continue
+        if received:
+            link.consume(len(received))
+            found = _match_line(m, link, compiled)
+            if found:
+                m.set_result(found)
+                return
+        if not link.fill(deadline):
+            m.set_result(0)
+            return
