@@ -113,7 +113,8 @@ def format_ttl(fmt: bytes, args: list[Any]) -> bytes:
         if not _SPEC.match(spec):
             raise FormatError(2, f"invalid conversion {spec.decode('latin-1')!r}")
         out += _convert(spec, take)
-    return bytes(out)
+    # A NUL byte (from %c of 0) ends a Tera Term string.
+    return bytes(out).split(b"\0", 1)[0]
 
 
 def _convert(spec: bytes, take: Any) -> bytes:
@@ -133,19 +134,42 @@ def _convert(spec: bytes, take: Any) -> bytes:
             value &= 0xFFFFFFFF
         if conversion == "u":
             conversion = "d"
-        result = (b"%" + body + conversion.encode()) % value
-        if conversion == "o" and b"0o" in result:
-            # Python writes the alternate octal form as 0o17, C as 017.
-            width = len(result)
-            result = result.replace(b"0o", b"0", 1)
-            result = result.ljust(width) if b"-" in body else result.rjust(width)
-        return result
+        return _format_integer(body, conversion, value)
     if conversion == "s":
         return (b"%" + body + b"s") % take(bytes, what)
     value = _atof(take(bytes, what))
     if conversion in "aA":
         text = value.hex()
         return (text.upper() if conversion == "A" else text).encode("ascii")
+    return (b"%" + body + conversion.encode()) % value
+
+
+_PRECISION = re.compile(rb"\.([0-9]*)$")
+
+
+def _format_integer(body: bytes, conversion: str, value: int) -> bytes:
+    """Format an integer conversion as C's printf does where Python's % differs."""
+    flags = body.lstrip(b"-+ #0")
+    left = b"-" in body[: len(body) - len(flags)]
+    precision = _PRECISION.search(body)
+    if value == 0 and precision is not None and int(precision.group(1) or b"0") == 0:
+        # C prints no digits for a zero with precision 0 (but "0" for %#o).
+        digits = b"0" if conversion == "o" and b"#" in body else b""
+        if conversion in "di" and b"+" in body:
+            digits = b"+"
+        elif conversion in "di" and b" " in body:
+            digits = b" "
+        width = int(flags.split(b".")[0] or b"0")
+        return digits.ljust(width) if left else digits.rjust(width)
+    if b"#" in body and value == 0 and conversion in "xX":
+        body = body.replace(b"#", b"")  # C writes 0, not 0x0
+    if b"#" in body and conversion == "o":
+        # Python writes the alternate octal form as 0o17; C writes 017.
+        plain = (b"%" + body.replace(b"#", b"") + b"o") % value
+        stripped = plain.strip(b" ")
+        if stripped.startswith(b"0"):
+            return plain
+        return (b"0" + stripped).ljust(len(plain)) if left else (b"0" + stripped).rjust(len(plain))
     return (b"%" + body + conversion.encode()) % value
 
 
