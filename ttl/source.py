@@ -6,7 +6,7 @@ import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ttl.errors import MacroSyntaxError
+from ttl.errors import UsageError
 
 
 @dataclass
@@ -58,10 +58,10 @@ def load_source(path: Path, encoding: str | None = None) -> SourceFile:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise MacroSyntaxError(f"macro file not found: {path}") from None
+        raise UsageError(f"macro file not found: {path}") from None
     except IsADirectoryError:
-        raise MacroSyntaxError(f"macro path is a directory, not a file: {path}") from None
+        raise UsageError(f"macro path is a directory, not a file: {path}") from None
     except OSError as exc:
-        raise MacroSyntaxError(f"cannot read macro file {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read macro file {path}: {exc.strerror}") from None
     text, used = decode_macro(raw, encoding)
     return SourceFile(path=path, text=text, encoding=used)
