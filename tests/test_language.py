@@ -401,3 +401,39 @@ def test_messagebox_prints_headless() -> None:
 
 def test_setexitcode() -> None:
     assert run_text("setexitcode 7\n").exit_code == 7
+
+
+# -- execcmnd -------------------------------------------------------------------
+
+
+def test_execcmnd_assigns_dynamic_name() -> None:
+    m = run_text("for i 1 2\nsprintf2 c 'v%d = %d' i i * 10\nexeccmnd c\nnext\n")
+    assert (m.vars["v1"], m.vars["v2"]) == (10, 20)
+
+
+def test_execcmnd_goto_and_call() -> None:
+    text = "n = 0\nexeccmnd 'call sub'\nexeccmnd 'goto done'\nn = 99\n:done\nend\n:sub\nn = n + 1\nreturn\n"
+    assert run_text(text).vars["n"] == 1
+
+
+def test_execcmnd_rejects_block_statement() -> None:
+    with pytest.raises(MacroRuntimeError, match="block statement"):
+        run_text("execcmnd 'if 1 then'\n")
+
+
+def test_execcmnd_syntax_error_names_text() -> None:
+    with pytest.raises(MacroRuntimeError, match="execcmnd") as info:
+        run_text("a = 1\nexeccmnd 'x = (1'\n")
+    assert info.value.location is not None
+    assert info.value.location.line == 2
+
+
+def test_rejected_command_names_reason() -> None:
+    with pytest.raises(MacroSyntaxError, match="cannot run in ttlrun: it runs a command of Tera Term's menus"):
+        run_text("callmenu 50110\n")
+
+
+def test_window_commands_do_nothing() -> None:
+    m = run_text("showtt 0\nshow 1\nenablekeyb 0\nclearscreen 1\nsetdlgpos 10 10\ngetttpos a b c d e f g h i\n")
+    assert m.vars["result"] == -1
+    assert m.vars["a"] == 0

@@ -347,3 +347,34 @@ def test_wait_string_parameter_must_be_string() -> None:
     with pytest.raises(MacroRuntimeError, match="must be a string"):
         run_against(peer, "wait 5\n")
     peer.finish()
+
+
+def test_broadcast_and_multicast_reach_own_connection() -> None:
+    peer = ScriptedPeer()
+    run_against(peer, "sendbroadcast 'a'\nsendlnbroadcast 'b'\nsetmulticastname 'grp'\n"
+                "sendmulticast 'other' 'x'\nsendlnmulticast 'grp' 'c'\n")
+    assert peer.finish() == b"ab\r\nc\r\n"
+
+
+def test_closett_drops_link() -> None:
+    peer = ScriptedPeer()
+    m = run_against(peer, "closett\ntestlink\n")
+    assert m.vars["result"] == 0
+    peer.finish()
+
+
+def test_changedir_sets_sendfile_folder(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "f.bin").write_bytes(b"in data dir")
+    peer = ScriptedPeer()
+    run_text(connect_line(peer) + "changedir 'data'\nsendfile 'f.bin' 1\n", path=tmp_path / "m.ttl")
+    assert peer.finish() == b"in data dir"
+
+
+def test_recvfile_writes_received_bytes(tmp_path: Path) -> None:
+    payload = bytes(range(256)) + b"\x1b[0m\r\n"
+    peer = ScriptedPeer(sender(payload))
+    m = run_text(connect_line(peer) + "recvfile 'out.bin' 0 1\n", path=tmp_path / "m.ttl")
+    assert (tmp_path / "out.bin").read_bytes() == payload
+    assert m.vars["result"] == 1
+    peer.finish()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from lark import Token, Tree
@@ -582,3 +583,34 @@ def compile_source(source: SourceFile) -> Program:
 
 
 __all__ = ["CommandSpec", "Compiler", "Program", "compile_source", "ExitInclude", "MacroEnd", "Transfer"]
+
+
+def compile_command_string(program: Program, pc: int, text: str) -> Op:
+    """Compile the text of ``execcmnd`` as one statement placed at op ``pc`` of ``program``.
+
+    Labels are those of ``program``, so ``execcmnd 'goto x'`` and
+    ``execcmnd 'call x'`` work as in Tera Term. Raise MacroSyntaxError for
+    text that is not one simple statement.
+    """
+    source = SourceFile(Path("<execcmnd>"), text, "utf-8")
+    tree = parse(source)
+    statements = [node for node in tree.children if node.data != "label"]
+    if not statements:
+        return lambda m: None
+    if len(statements) > 1:
+        raise MacroSyntaxError("execcmnd runs one statement; the text holds several lines")
+    compiler = Compiler(source)
+    compiler.program.labels = program.labels
+    # Placeholders put the new op at index pc, so a call returns to pc + 1.
+    compiler.program.ops = [_end_op] * pc
+    statement = statements[0]
+    if statement.data.rstrip("_") not in SIMPLE_STATEMENTS:
+        raise MacroSyntaxError(f"execcmnd cannot run a block statement ({statement.data.rstrip('_')})")
+    op, _kind = compiler.simple_op(statement)
+    compiler.resolve_labels()
+    return op
+
+
+SIMPLE_STATEMENTS = frozenset(
+    ["command", "assign", "if_line", "goto", "call", "return", "break", "continue", "include", "exit", "end"]
+)

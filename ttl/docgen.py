@@ -30,8 +30,10 @@ ttlrun does with each. This file is generated from the command registry by
   [compatibility.md](compatibility.md) says otherwise.
 - **not supported yet**: a macro that uses it is rejected before it starts,
   with the keyword and its line.
-- **not applicable**: the command has no meaning without Tera Term's window;
-  the note says why.
+- **not applicable**: the command needs Tera Term's window, menus or keyboard;
+  a macro that uses it is rejected before it starts, and the note says why.
+  Window commands with no visible effect headless (`showtt`, `show`,
+  `setdlgpos`, ...) are implemented as doing nothing.
 """
 
 
@@ -42,6 +44,8 @@ def status(name: str) -> tuple[str, str]:
     spec = REGISTRY.get(name)
     if spec is None:
         return "not supported yet", ""
+    if spec.rejected:
+        return "not applicable", spec.rejected
     note = getattr(spec.function, "ttl_note", "")
     state = getattr(spec.function, "ttl_status", "implemented")
     return state, note or f"`{spec.usage()}`"

@@ -11,7 +11,7 @@ import logging
 import os
 import select
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ttl.connect_line import ConnectRequest
 from ttl.errors import LinkError
@@ -40,6 +40,8 @@ class Link:
         self.line = bytearray()  # the current line, as consumed so far
         self.newline = b"\r\n"
         self.host_name = b""
+        self.multicast_name = b""  # setmulticastname
+        self.raw_sink: Any = None  # recvfile's file: takes received data instead of the buffer
         self.debug_mode = 0  # setdebug: 0 normal, 1 caret notation, 2 hex, 3 nothing
         self.local_echo = False  # setecho: sent text also enters the receive buffer
 
@@ -105,6 +107,10 @@ class Link:
             self._write(reply, "protocol reply")
         if self.machine.log is not None:
             self.machine.log.received(self.machine.mask(data))
+        if self.raw_sink is not None:
+            self.raw_sink.write(data)
+            self.raw_sink.flush()
+            return True
         if self.debug_mode:
             data = _debug_view(data, self.debug_mode)
         elif self.terminal is not None:

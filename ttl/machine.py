@@ -48,6 +48,7 @@ class Machine:
         self.pc = 0
         self.exit_code = 0
         self.current_dir = Path.cwd()
+        self.transfer_dir: Path | None = None  # changedir: base of sendfile, logopen, recvfile names
         self.cache: dict[Path, Program] = {}
         self.link: Any = None  # ttl.link.Link, created on first use
         self.title = b"Tera Term"  # settitle/gettitle
@@ -56,6 +57,7 @@ class Machine:
         self.secrets: set[bytes] = set()
         self.answers: list[str] = []  # --answer values and TTLRUN_ANSWERS lines, used in order
         self.status_line = b""  # the statusbox text last printed
+        self.execcmnd_cache: dict[tuple[int, int, bytes], Any] = {}
         self.log: Any = None  # ttl.commands.log.Log while logopen is in effect
         self.init_system_variables()
 
@@ -203,6 +205,13 @@ class Machine:
         if "\\" in text and not (self.current_dir / text).exists():
             text = text.replace("\\", "/")
         return self.current_dir / text
+
+    def resolve_transfer_path(self, raw: bytes) -> Path:
+        """Resolve a name for sendfile, logopen or recvfile: against changedir's folder when set."""
+        path = self.resolve_path(raw)
+        if self.transfer_dir is not None and not Path(os.fsdecode(raw)).is_absolute():
+            return self.transfer_dir / path.relative_to(self.current_dir)
+        return path
 
     def location(self) -> Any:
         """Return the location of the statement that runs now."""

@@ -51,6 +51,7 @@ class CommandSpec:
     signature: list[str]
     function: Callable[..., Any]
     needs_link: bool = False
+    rejected: str = ""  # why ttlrun rejects the command; empty when it runs
 
     def arity(self) -> tuple[int, int | None]:
         required = sum(1 for p in self.signature if not p.endswith(("?", "*")))
@@ -71,6 +72,8 @@ class CommandSpec:
         return " ".join([self.name, *parts])
 
     def compile(self, compiler: Compiler, name_token: Token, args: list[Any]) -> Op:
+        if self.rejected:
+            raise compiler.error(f"command '{self.name}' cannot run in ttlrun: {self.rejected}", name_token)
         low, high = self.arity()
         if len(args) < low or (high is not None and len(args) > high):
             count = "no parameters" if not args else f"{len(args)} parameter{'s' if len(args) > 1 else ''}"
@@ -104,7 +107,7 @@ class CommandSpec:
 REGISTRY: dict[str, CommandSpec] = {}
 
 # Modules of this package that register commands when imported.
-COMMAND_MODULES = ("core", "session", "strings", "files", "misc", "receive", "serial", "scp", "passwords", "dialogs", "log")
+COMMAND_MODULES = ("core", "session", "strings", "files", "misc", "receive", "serial", "scp", "passwords", "dialogs", "log", "window")
 
 
 def load_commands() -> None:
@@ -123,6 +126,15 @@ def command(name: str, signature: str = "", *, needs_link: bool = False) -> Call
         return function
 
     return register
+
+
+def reject(name: str, reason: str) -> None:
+    """Register ``name`` as a command that ttlrun rejects before the macro runs, for ``reason``."""
+
+    def rejected(m: Machine, *values: Any) -> None:
+        raise MacroRuntimeError(f"{name}: {reason}")
+
+    REGISTRY[name] = CommandSpec(name, ["x*"], rejected, rejected=reason)
 
 
 def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, position: int) -> Any:

@@ -298,3 +298,22 @@ def dispstr(m: Machine, *values: Any) -> None:
         else:
             out += value
     m.output(bytes(out).decode("utf-8", "replace"))
+
+
+@command("execcmnd", "s")
+def execcmnd(m: Machine, text: bytes) -> Any:
+    """Run ``text`` as one TTL statement; compiled once per place and text."""
+    from ttl.compiler import compile_command_string
+    from ttl.errors import MacroSyntaxError
+
+    program = m.program
+    assert program is not None
+    key = (id(program), m.pc, text)
+    op = m.execcmnd_cache.get(key)
+    if op is None:
+        try:
+            op = compile_command_string(program, m.pc, text.decode("utf-8", "replace"))
+        except MacroSyntaxError as exc:
+            raise MacroRuntimeError(f"execcmnd: {exc.message}: {text.decode('utf-8', 'replace')!r}") from None
+        m.execcmnd_cache[key] = op
+    return op(m)

@@ -128,7 +128,7 @@ def logopen(m: Machine, name: bytes, binary: int, append: int, plain_text: int =
     if m.log is not None:
         m.set_result(1)
         return
-    path = m.resolve_path(name)
+    path = m.resolve_transfer_path(name)
     try:
         file = open(path, "ab" if append else "wb")
     except OSError as exc:

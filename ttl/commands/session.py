@@ -140,7 +140,7 @@ def sendfile(m: Machine, name: bytes, binary: int) -> None:
     link = _link(m, "sendfile")
     if not name:
         raise MacroRuntimeError("sendfile: the file name is empty")
-    path = m.resolve_path(name)
+    path = m.resolve_transfer_path(name)
     try:
         if binary & 1:
             link.send_file(path)
@@ -201,3 +201,81 @@ def flushrecv(m: Machine) -> None:
         link.consume(len(link.received))
         link.line.clear()
 
+
+
+@command("closett")
+def closett(m: Machine) -> None:
+    """Close the connection and drop the link, as closing Tera Term does."""
+    link = _link(m, "closett")
+    link.close("closett")
+    m.link = None
+
+
+# -- broadcast and multicast ------------------------------------------------
+# Tera Term sends these to every window that accepts broadcasts (or that has
+# the multicast name). ttlrun has one connection, which accepts them.
+
+
+@command("sendbroadcast", "x*")
+def sendbroadcast(m: Machine, *values: Any) -> None:
+    _link(m, "sendbroadcast").send(_data(values))
+
+
+@command("sendlnbroadcast", "x*")
+def sendlnbroadcast(m: Machine, *values: Any) -> None:
+    _link(m, "sendlnbroadcast").send(_data(values) + b"\r\n")
+
+
+@command("setmulticastname", "s")
+def setmulticastname(m: Machine, name: bytes) -> None:
+    _link(m, "setmulticastname").multicast_name = name
+
+
+@command("sendmulticast", "s x*")
+def sendmulticast(m: Machine, name: bytes, *values: Any) -> None:
+    link = _link(m, "sendmulticast")
+    if name == link.multicast_name:
+        link.send(_data(values))
+
+
+@command("sendlnmulticast", "s x*")
+def sendlnmulticast(m: Machine, name: bytes, *values: Any) -> None:
+    link = _link(m, "sendlnmulticast")
+    if name == link.multicast_name:
+        link.send(_data(values) + b"\r\n")
+
+
+@command("changedir", "s")
+def changedir(m: Machine, directory: bytes) -> None:
+    """Set the directory for relative names of sendfile, logopen and recvfile."""
+    _link(m, "changedir")
+    if not directory:
+        raise MacroRuntimeError("changedir: the folder name is empty")
+    path = m.resolve_path(directory)
+    if not path.is_dir():
+        raise MacroRuntimeError(f"changedir: folder not found: {path}")
+    m.transfer_dir = path
+
+
+@command("recvfile", "s i i")
+def recvfile(m: Machine, name: bytes, ignored: int, idle_seconds: int) -> None:
+    """Write received data to a file until no data came for ``idle_seconds`` (<= 0: until the link closes).
+
+    result is 1 when the idle timer stopped it, 0 when the connection closed.
+    """
+    link = _link(m, "recvfile")
+    path = m.resolve_transfer_path(name)
+    try:
+        sink = open(path, "wb")
+    except OSError as exc:
+        raise MacroRuntimeError(f"recvfile: cannot write {path}: {exc.strerror}") from None
+    with sink:
+        link.raw_sink = sink
+        try:
+            while True:
+                deadline = time.monotonic() + idle_seconds if idle_seconds > 0 else None
+                if not link.fill(deadline):
+                    m.set_result(1 if link.connected else 0)
+                    return
+        finally:
+            link.raw_sink = None
