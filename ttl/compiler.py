@@ -21,7 +21,7 @@ from ttl.commands import REGISTRY, CommandSpec
 from ttl.errors import Location, MacroRuntimeError, MacroSyntaxError
 from ttl.expressions import Evaluator, truth
 from ttl.keywords import KEYWORDS
-from ttl.parser import parse
+from ttl.parser import as_token, parse
 from ttl.source import SourceFile
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class Compiler:
     # -- labels ----------------------------------------------------------
 
     def stmt_label(self, node: Tree) -> None:
-        token = node.children[0]
+        token = as_token(node.children[0])
         name = token[1:].lower()
         if name in SYSTEM_VARIABLES:
             raise self.error(f"label ':{token[1:]}' has the name of a system variable; rename it", node)
@@ -188,7 +188,7 @@ class Compiler:
 
             return if_line, "if"
         if kind in ("goto", "call"):
-            token = node.children[1]
+            token = as_token(node.children[1])
             name = str(token).lower()
             target = self.cell(index)
             self.label_refs.append((name, token, index, kind))
@@ -210,7 +210,7 @@ class Compiler:
             path_expr = node.children[1]
             path = self.expr(path_expr)
             if isinstance(path_expr, Token) and path_expr.type == "STRING":
-                self.program.constant_includes.append((expressions.string_literal(path_expr), path_expr.line))
+                self.program.constant_includes.append((expressions.string_literal(path_expr), path_expr.line or 0))
             return _include_op(path), kind
         if kind == "exit":
             return _exit_op, kind
@@ -225,7 +225,7 @@ class Compiler:
         return target
 
     def command_op(self, node: Tree) -> Op:
-        name_token = node.children[0]
+        name_token = as_token(node.children[0])
         name = str(name_token).lower()
         args = node.children[1:]
         spec = REGISTRY.get(name)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from lark import Token, Tree
 
 from ttl.errors import Location, MacroRuntimeError
+from ttl.parser import as_token
 from ttl.values import IntArray
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def compile_expr(node: Tree | Token, compiler: Compiler) -> Evaluator:
     if kind == "unary":
         return _compile_unary(node, compiler)
     if kind in ("variable", "target"):
-        return _compile_variable(node.children[0], compiler)
+        return _compile_variable(as_token(node.children[0]), compiler)
     if kind in ("element", "element_target"):
         return _compile_element(node, compiler)
     raise compiler.error(f"unexpected {kind} in an expression", node)
@@ -166,7 +167,7 @@ def _compile_variable(token: Token, compiler: Compiler) -> Evaluator:
 
 
 def _compile_element(node: Tree, compiler: Compiler) -> Evaluator:
-    name_token, index_node = node.children
+    name_token, index_node = as_token(node.children[0]), node.children[1]
     name = str(name_token).lower()
     index = compile_expr(index_node, compiler)
     location = _location(compiler, name_token)
@@ -190,7 +191,7 @@ def _compile_element(node: Tree, compiler: Compiler) -> Evaluator:
 
 
 def _compile_unary(node: Tree, compiler: Compiler) -> Evaluator:
-    op_token, operand_node = node.children
+    op_token, operand_node = as_token(node.children[0]), node.children[1]
     op = str(op_token).lower()
     operand = compile_expr(operand_node, compiler)
     location = _location(compiler, op_token)
@@ -213,7 +214,7 @@ def _compile_unary(node: Tree, compiler: Compiler) -> Evaluator:
 
 
 def _compile_binary(node: Tree, compiler: Compiler) -> Evaluator:
-    left_node, op_token, right_node = node.children
+    left_node, op_token, right_node = node.children[0], as_token(node.children[1]), node.children[2]
     op = str(op_token).lower()
     left = compile_expr(left_node, compiler)
     right = compile_expr(right_node, compiler)
@@ -297,7 +298,7 @@ def _store_variable(token: Token, kind: type | None, compiler: Compiler) -> Stor
 
 
 def _store_element(node: Tree, kind: type | None, compiler: Compiler) -> Store:
-    name_token, index_node = node.children
+    name_token, index_node = as_token(node.children[0]), node.children[1]
     name = str(name_token).lower()
     index = compile_expr(index_node, compiler)
     location = _location(compiler, name_token)

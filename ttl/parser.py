@@ -95,6 +95,7 @@ def _describe(source: SourceFile, exc: UnexpectedInput, line: int, column: int) 
     return "syntax error"
 
 
-def is_token(node: object, kind: str | None = None) -> bool:
-    """Tell whether ``node`` is a lark Token (of type ``kind`` if given)."""
-    return isinstance(node, Token) and (kind is None or node.type == kind)
+def as_token(node: object) -> Token:
+    """Return ``node`` as a Token; the grammar guarantees it is one where this is called."""
+    assert isinstance(node, Token), node
+    return node

@@ -42,8 +42,9 @@ class TcpTransport:
             sock.settimeout(None)
             # Each send goes out at once instead of waiting to be merged.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            host = f"[{address[0]}]" if family == socket.AF_INET6 else address[0]
-            return cls(sock, f"{host}:{address[1]}")
+            peer_host, peer_port = sock.getpeername()[:2]
+            host = f"[{peer_host}]" if family == socket.AF_INET6 else peer_host
+            return cls(sock, f"{host}:{peer_port}")
         assert last_error is not None
         raise last_error
 
