@@ -13,6 +13,7 @@ from types import FrameType
 from typing import Any
 
 from ttl import __version__
+from ttl.check import check_paths
 from ttl.errors import InternalError, RunTimeout, TTLError, UsageError
 from ttl.machine import Machine, Options
 from ttl.transcript import Transcript
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="decode macro files with this encoding instead of detecting it")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="trace each statement as FILE:LINE on standard error before it runs")
+    parser.add_argument("--check", action="store_true",
+                        help="check MACRO and every ARG as macro files without running anything; "
+                        "print FILE:LINE:COL: error|warning: MESSAGE lines; exit status 1 on an error")
     parser.add_argument("--version", action="version", version=f"ttlrun {__version__}")
     return parser
 
@@ -113,6 +117,8 @@ def dump_variables(machine: Machine, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="ttlrun: %(name)s: %(message)s")
+    if args.check:
+        return run_check([Path(args.macro), *map(Path, args.args)], args.encoding)
 
     options = Options(
         newline=NEWLINES[args.newline] if args.newline else None,
@@ -163,6 +169,17 @@ def main(argv: list[str] | None = None) -> int:
         signal.setitimer(signal.ITIMER_REAL, 0)
         _finish(machine, args)
     return status
+
+
+def run_check(paths: list[Path], encoding: str | None) -> int:
+    """Print the checker's findings; return 1 when there is an error, else 0."""
+    findings = check_paths(paths, encoding)
+    for finding in findings:
+        sys.stdout.write(finding.format() + "\n")
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    sys.stderr.write(f"ttlrun: checked {len(paths)} file(s): {errors} error(s), {warnings} warning(s)\n")
+    return 1 if errors else 0
 
 
 def _finish(machine: Machine, args: argparse.Namespace) -> None:

@@ -39,6 +39,17 @@ SYSTEM_VARIABLES = frozenset(
 
 
 @dataclass
+class Flow:
+    """What the static checker needs to know about one op."""
+
+    falls_through: bool = True  # the next op may run after this one
+    targets: list[list[int]] = field(default_factory=list)  # jump-target cells
+    reads: list[Token] = field(default_factory=list)  # variables the op reads
+    writes: set[str] = field(default_factory=set)  # variables the op assigns
+    label: Token | None = None  # the label a goto or call names
+
+
+@dataclass
 class Program:
     """One compiled macro file."""
 
@@ -49,6 +60,7 @@ class Program:
     kinds: list[str] = field(default_factory=list)
     labels: dict[str, int] = field(default_factory=dict)
     constant_includes: list[tuple[bytes, int]] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
 
     def location(self, pc: int) -> Location:
         """Return the source location of op ``pc``."""
@@ -88,9 +100,14 @@ class _Block:
 class Compiler:
     """Turn the statements of one file into a Program."""
 
-    def __init__(self, source: SourceFile):
+    def __init__(self, source: SourceFile, *, collect_errors: bool = False):
         self.source = source
         self.program = Program(source)
+        # With collect_errors, compile() records errors and goes on (ttlrun --check).
+        self.collect_errors = collect_errors
+        self.errors: list[MacroSyntaxError] = []
+        self.flow = Flow()  # of the statement being compiled
+        self.suppress_reads = 0
         self.blocks: list[_Block] = []
         # Jump targets set after compiling, as a list cell per op.
         self.targets: dict[int, list[int]] = {}
@@ -102,9 +119,22 @@ class Compiler:
         line, column = _position(node)
         return MacroSyntaxError(message, Location(self.source.name, line, column, self.source.line(line)))
 
+    def note_read(self, token: Token) -> None:
+        if not self.suppress_reads:
+            self.flow.reads.append(token)
+
+    def note_write(self, name: str) -> None:
+        self.flow.writes.add(name)
+
+    def set_flow(self, falls_through: bool, *targets: list[int]) -> None:
+        self.flow.falls_through = falls_through
+        self.flow.targets = list(targets)
+
     def emit(self, op: Op, node: Tree | Token, kind: str) -> int:
         line, column = _position(node)
         program = self.program
+        program.flows.append(self.flow)
+        self.flow = Flow()
         program.ops.append(op)
         program.lines.append(line)
         program.columns.append(column)
@@ -119,11 +149,19 @@ class Compiler:
 
     def compile(self, tree: Tree) -> Program:
         for node in tree.children:
-            self.statement(node)
-        if self.blocks:
-            block = self.blocks[-1]
+            try:
+                self.statement(node)
+            except MacroSyntaxError as error:
+                if not self.collect_errors:
+                    raise
+                self.errors.append(error)
+                self.flow = Flow()
+        for block in reversed(self.blocks):
             closer = {"if": "endif", "for": "next", "loop": "endwhile, enduntil or loop"}[block.kind]
-            raise self.error(f"this block is never closed: {closer} is missing", block.node)
+            error = self.error(f"this block is never closed: {closer} is missing", block.node)
+            if not self.collect_errors:
+                raise error
+            self.errors.append(error)
         self.resolve_labels()
         return self.program
 
@@ -148,7 +186,10 @@ class Compiler:
             if target is not None:
                 self.cell(index)[0] = target
             elif kind == "call":
-                raise self.error(f"call: label ':{token}' is not defined in this file", token)
+                error = self.error(f"call: label ':{token}' is not defined in this file", token)
+                if not self.collect_errors:
+                    raise error
+                self.errors.append(error)
             # A goto may leave for a label of an enclosing file; it is
             # looked up at run time.
 
@@ -180,6 +221,7 @@ class Compiler:
         if kind == "if_line":
             cond = self.expr(node.children[1])
             inner, inner_kind = self.simple_op(node.children[2])
+            self.flow.falls_through = True
 
             def if_line(m: Machine) -> Any:
                 if truth(cond(m)):
@@ -192,10 +234,14 @@ class Compiler:
             name = str(token).lower()
             target = self.cell(index)
             self.label_refs.append((name, token, index, kind))
+            self.flow.label = token
             if kind == "goto":
+                self.set_flow(False, target)
                 return _goto_op(name, target), kind
+            self.set_flow(True, target)
             return _call_op(target, index + 1), kind
         if kind == "return":
+            self.set_flow(False)
             return _return_op, kind
         if kind in ("break", "continue"):
             loop = next((b for b in reversed(self.blocks) if b.kind != "if"), None)
@@ -204,8 +250,11 @@ class Compiler:
             if kind == "break":
                 target = self.cell(index)
                 loop.breaks.append(index)
+                self.set_flow(False, target)
                 return _break_op(target), kind
-            return _continue_op(self._closer_cell(loop, index)), kind
+            target = self._closer_cell(loop, index)
+            self.set_flow(False, target)
+            return _continue_op(target), kind
         if kind == "include":
             path_expr = node.children[1]
             path = self.expr(path_expr)
@@ -213,8 +262,10 @@ class Compiler:
                 self.program.constant_includes.append((expressions.string_literal(path_expr), path_expr.line or 0))
             return _include_op(path), kind
         if kind == "exit":
+            self.set_flow(False)
             return _exit_op, kind
         if kind == "end":
+            self.set_flow(False)
             return _end_op, kind
         raise self.error(f"{kind} cannot follow a one-line if", node)
 
@@ -272,6 +323,7 @@ class Compiler:
         cond = self.expr(node.children[1])
         block = _Block("if", len(self.program.ops), node)
         target = self.cell(block.opener)
+        self.set_flow(True, target)
         self.emit(_test_op(cond, target), node, "if")
         block.false_jump = block.opener
         self.blocks.append(block)
@@ -287,17 +339,20 @@ class Compiler:
     def stmt_elseif(self, node: Tree) -> None:
         block = self._current_if(node, "elseif")
         # Reached by falling out of the previous branch: skip to endif.
+        self.set_flow(False, self.cell(len(self.program.ops)))
         skip = self.emit(_jump_op(self.cell(len(self.program.ops))), node, "elseif")
         block.pending.append(skip)
         assert block.false_jump is not None
         self.cell(block.false_jump)[0] = len(self.program.ops)
         cond = self.expr(node.children[1])
         test = len(self.program.ops)
+        self.set_flow(True, self.cell(test))
         self.emit(_test_op(cond, self.cell(test)), node, "elseif")
         block.false_jump = test
 
     def stmt_else(self, node: Tree) -> None:
         block = self._current_if(node, "else")
+        self.set_flow(False, self.cell(len(self.program.ops)))
         skip = self.emit(_jump_op(self.cell(len(self.program.ops))), node, "else")
         block.pending.append(skip)
         assert block.false_jump is not None
@@ -319,7 +374,9 @@ class Compiler:
 
     def stmt_for(self, node: Tree) -> None:
         _, target, first_node, last_node = node.children
+        self.suppress_reads += 1  # for reads the loop variable only after assigning it
         load = expressions.compile_expr(target, self)
+        self.suppress_reads -= 1
         store = self.store(target, int)
         first = self.expr(first_node)
         last = self.expr(last_node)
@@ -334,12 +391,14 @@ class Compiler:
         block = self.blocks.pop()
         info = block.for_info
         assert info is not None
+        self.set_flow(True, [block.opener + 1])
         index = self.emit(_next_op(info, block.opener + 1), node, "next")
         self._close_loop(block, index)
 
     def _open_loop(self, node: Tree, cond: Evaluator | None, negate: bool, kind: str) -> None:
         block = _Block("loop", len(self.program.ops), node)
         exit_cell = self.cell(block.opener)
+        self.set_flow(True, exit_cell)
         self.emit(_loop_head_op(cond, negate, exit_cell, block.opener), node, kind)
         block.breaks.append(block.opener)
         self.blocks.append(block)
@@ -374,6 +433,7 @@ class Compiler:
 
     def _close_with(self, node: Tree, word: str, cond: Evaluator | None, negate: bool) -> None:
         block = self._loop_closer(node, word)
+        self.set_flow(True, [block.opener])
         index = self.emit(_loop_tail_op(cond, negate, block.opener), node, word)
         self._close_loop(block, index)
 

@@ -77,6 +77,10 @@ class MacroRuntimeError(TTLError):
     exit_status = 1
 
 
+class UninitializedError(MacroRuntimeError):
+    """A variable was read before anything assigned it."""
+
+
 class LinkError(MacroRuntimeError):
     """A send or receive command found no usable connection."""
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lark import Token, Tree
 
-from ttl.errors import Location, MacroRuntimeError
+from ttl.errors import Location, MacroRuntimeError, UninitializedError
 from ttl.parser import as_token
 from ttl.values import IntArray
 
@@ -153,13 +153,14 @@ def _compile_token(token: Token, compiler: Compiler) -> Evaluator:
 
 def _compile_variable(token: Token, compiler: Compiler) -> Evaluator:
     name = str(token).lower()
+    compiler.note_read(token)
     location = _location(compiler, token)
 
     def variable(m: Machine) -> Any:
         try:
             return m.vars[name]
         except KeyError:
-            raise MacroRuntimeError(
+            raise UninitializedError(
                 f"variable '{token}' is not initialized: assign it before reading it", location
             ) from None
 
@@ -169,6 +170,7 @@ def _compile_variable(token: Token, compiler: Compiler) -> Evaluator:
 def _compile_element(node: Tree, compiler: Compiler) -> Evaluator:
     name_token, index_node = as_token(node.children[0]), node.children[1]
     name = str(name_token).lower()
+    compiler.note_read(name_token)
     index = compile_expr(index_node, compiler)
     location = _location(compiler, name_token)
 
@@ -279,6 +281,7 @@ def _kind_word(kind: type) -> str:
 
 def _store_variable(token: Token, kind: type | None, compiler: Compiler) -> Store:
     name = compiler.check_variable_name(token)
+    compiler.note_write(name)
     location = _location(compiler, token)
 
     def store(m: Machine, value: Any) -> None:
@@ -300,6 +303,7 @@ def _store_variable(token: Token, kind: type | None, compiler: Compiler) -> Stor
 def _store_element(node: Tree, kind: type | None, compiler: Compiler) -> Store:
     name_token, index_node = as_token(node.children[0]), node.children[1]
     name = str(name_token).lower()
+    compiler.note_read(name_token)  # the array must exist already
     index = compile_expr(index_node, compiler)
     location = _location(compiler, name_token)
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lark import Token, Tree
 
-from ttl.errors import MacroRuntimeError
+from ttl.errors import MacroRuntimeError, UninitializedError
 from ttl.expressions import Evaluator, Store, compile_expr, compile_store
 
 if TYPE_CHECKING:
@@ -41,6 +41,17 @@ class Ref:
         self.get = get
         self.set = set_
         self.name = name
+
+    def get_or(self, m: Machine, default: Any) -> Any:
+        """Return the value, or ``default`` when the variable does not exist yet.
+
+        Tera Term creates a missing output variable, so ``strconcat s 'x'``
+        on a new ``s`` works on an empty string.
+        """
+        try:
+            return self.get(m)
+        except UninitializedError:
+            return default
 
 
 @dataclass
@@ -143,7 +154,12 @@ def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, 
             raise compiler.error(f"{command_name}: parameter {position} must be a variable", node)
         value_kind = bytes if kind == "v" else int
         name = str(node if isinstance(node, Token) else node.children[0])
-        getter = compile_expr(node, compiler)
+        # For the checker an output parameter is an assignment, not a read.
+        compiler.suppress_reads += 1
+        try:
+            getter = compile_expr(node, compiler)
+        finally:
+            compiler.suppress_reads -= 1
         return Ref(getter, compile_store(node, value_kind, compiler), name)
     if kind == "q":
         return _compile_query(compiler, node)
@@ -152,7 +168,13 @@ def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, 
             node = node.children[0]
         if not (isinstance(node, Token) and node.type == "NAME"):
             raise compiler.error(f"{command_name}: parameter {position} must be a name", node)
-        return compiler.check_variable_name(node)
+        name = compiler.check_variable_name(node)
+        compiler.note_write(name)
+        return name
+    if kind == "i" and isinstance(node, Token) and node.type == "STRING":
+        raise compiler.error(f"{command_name}: parameter {position} must be an integer, not a string", node)
+    if kind == "s" and _is_integer_expression(node):
+        raise compiler.error(f"{command_name}: parameter {position} must be a string, not an integer", node)
     evaluator = compile_expr(node, compiler)
     if kind in ("i", "s"):
         return _checked(evaluator, int if kind == "i" else bytes, f"{command_name}: parameter {position}")
@@ -163,6 +185,8 @@ def _compile_query(compiler: Compiler, node: Any) -> Any:
     if isinstance(node, Tree) and node.data == "variable":
         node = node.children[0]
     if isinstance(node, Token) and node.type == "NAME":
+        # For the checker: code after ifdefined handles a missing variable.
+        compiler.note_write(str(node).lower())
         return str(node).lower()
     if isinstance(node, Tree) and node.data == "element":
         name = str(node.children[0]).lower()
@@ -183,6 +207,13 @@ def _checked(evaluator: Evaluator, kind: type, parameter: str) -> Evaluator:
         return value
 
     return checked
+
+
+def _is_integer_expression(node: Any) -> bool:
+    """Tell whether ``node`` is an integer whatever the variables hold: a number or an operation."""
+    if isinstance(node, Token):
+        return node.type in ("INT", "HEX")
+    return isinstance(node, Tree) and node.data in ("binary", "unary")
 
 
 def _is_variable_node(node: Any) -> bool:

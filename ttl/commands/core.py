@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 @command("strconcat", "v s")
 def strconcat(m: Machine, target: Ref, tail: bytes) -> None:
-    target.set(m, target.get(m) + tail)
+    target.set(m, target.get_or(m, b"") + tail)
 
 
 @command("strlen", "s")

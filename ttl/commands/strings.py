@@ -74,7 +74,7 @@ def toupper(m: Machine, target: Ref, text: bytes) -> None:
 @command("strtrim", "v s")
 def strtrim(m: Machine, target: Ref, characters: bytes) -> None:
     """Remove from both ends every byte that occurs in ``characters`` (a set, no escapes)."""
-    target.set(m, target.get(m).strip(characters))
+    target.set(m, target.get_or(m, b"").strip(characters))
 
 
 # -- insert, remove, split, join -----------------------------------------------
@@ -82,7 +82,7 @@ def strtrim(m: Machine, target: Ref, characters: bytes) -> None:
 
 @command("strinsert", "v i s")
 def strinsert(m: Machine, target: Ref, index: int, text: bytes) -> None:
-    value = target.get(m)
+    value = target.get_or(m, b"")
     if not 1 <= index <= len(value) + 1:
         raise MacroRuntimeError(
             f"strinsert: index {index} is out of range; it must be 1..{len(value) + 1} for a {len(value)}-byte string"
@@ -92,7 +92,7 @@ def strinsert(m: Machine, target: Ref, index: int, text: bytes) -> None:
 
 @command("strremove", "v i i")
 def strremove(m: Machine, target: Ref, index: int, length: int) -> None:
-    value = target.get(m)
+    value = target.get_or(m, b"")
     if index < 1 or length < 1 or index - 1 + length > len(value):
         raise MacroRuntimeError(
             f"strremove: cannot remove {length} bytes at index {index} from a {len(value)}-byte string; "
@@ -178,7 +178,7 @@ def expand_special(text: bytes) -> bytes:
 @command("strspecial", "v s?")
 def strspecial(m: Machine, target: Ref, text: bytes | None = None) -> None:
     """Convert escapes of ``text``, or of the variable itself when ``text`` is omitted."""
-    target.set(m, expand_special(target.get(m) if text is None else text))
+    target.set(m, expand_special(target.get_or(m, b"") if text is None else text))
 
 
 def expand_environment(text: bytes) -> bytes:
@@ -206,7 +206,7 @@ def expand_environment(text: bytes) -> bytes:
 
 @command("expandenv", "v s?")
 def expandenv(m: Machine, target: Ref, text: bytes | None = None) -> None:
-    target.set(m, expand_environment(target.get(m) if text is None else text))
+    target.set(m, expand_environment(target.get_or(m, b"") if text is None else text))
 
 
 # -- regexoption ---------------------------------------------------------------
@@ -1126,7 +1126,7 @@ def strreplace(m: Machine, target: Ref, index: int, pattern: bytes, replacement:
     ``result`` is 1 when replaced, 0 when nothing matched or ``index`` is out of
     range, -1 for an invalid pattern.
     """
-    value = target.get(m)
+    value = target.get_or(m, b"")
     if not 1 <= index <= len(value):
         m.set_result(0)
         return
