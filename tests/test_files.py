@@ -11,7 +11,7 @@ import pytest
 
 from ttl.commands.files import close_files
 from ttl.compiler import compile_source
-from ttl.errors import MacroRuntimeError
+from ttl.errors import MacroRuntimeError, MacroSyntaxError
 from ttl.machine import Machine
 from ttl.runner import run_text
 from ttl.source import SourceFile
@@ -718,8 +718,8 @@ def test_filetruncate_missing_size(tmp_path):
 
 
 def test_filetruncate_string_size(tmp_path):
-    _m, error = run_until_error(tmp_path, "filetruncate 'f' 'string'")
-    assert "type mismatch" in error.message
+    with pytest.raises(MacroSyntaxError, match="must be an integer, not a string"):
+        run_text("filetruncate 'f' 'string'\n", path=tmp_path / "m.ttl")
 
 
 # -- fileconcat, filecopy, filedelete, filerename ------------------------------

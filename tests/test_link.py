@@ -12,7 +12,7 @@ from loopback import ScriptedPeer, free_port
 
 from ttl.cli import NEWLINES
 from ttl.connect_line import ConnectLineError, parse_connect
-from ttl.errors import LinkError, MacroRuntimeError
+from ttl.errors import LinkError, MacroRuntimeError, MacroSyntaxError
 from ttl.machine import Options
 from ttl.runner import run_text
 
@@ -79,11 +79,6 @@ def test_connect_ipv6_loopback() -> None:
     m = run_text(f"connect '[::1]:{peer.port}'\nwait 'hi6'\nr = result\n")
     assert m.vars["r"] == 1
     peer.finish()
-
-
-def test_connect_ssh_not_supported_yet() -> None:
-    with pytest.raises(MacroRuntimeError, match="ssh connections are not supported yet"):
-        run_text("connect '127.0.0.1:22'\n")
 
 
 def test_send_without_connect_is_an_error() -> None:
@@ -345,8 +340,13 @@ def test_flushrecv_discards_received() -> None:
 def test_wait_string_parameter_must_be_string() -> None:
     peer = ScriptedPeer()
     with pytest.raises(MacroRuntimeError, match="must be a string"):
-        run_against(peer, "wait 5\n")
+        run_against(peer, "n = 5\nwait n\n")
     peer.finish()
+
+
+def test_wait_number_literal_rejected_before_run() -> None:
+    with pytest.raises(MacroSyntaxError, match="must be a string, not an integer"):
+        run_text("wait 5\n")
 
 
 def test_broadcast_and_multicast_reach_own_connection() -> None:

@@ -15,7 +15,7 @@ import pytest
 
 import ttl
 from ttl.commands import misc
-from ttl.errors import MacroRuntimeError
+from ttl.errors import MacroRuntimeError, MacroSyntaxError
 from ttl.machine import Machine
 from ttl.runner import run_text
 
@@ -193,7 +193,7 @@ def test_getdate_output_too_long(fixed_clock):
 
 
 def test_getdate_format_must_be_string():
-    with pytest.raises(MacroRuntimeError):
+    with pytest.raises(MacroSyntaxError, match="must be a string, not an integer"):
         run("getdate s 5")
 
 
