@@ -63,6 +63,11 @@ class Link:
             options.transcript.event(
                 f"connect {transport.kind} {transport.peer} newline={_newline_name(self.newline)}"
             )
+        greeting = getattr(transport, "greeting", None)
+        if greeting is not None:
+            opening = greeting()
+            if opening:
+                self._write(opening, "negotiation")
 
     def close(self, reason: str) -> None:
         if self.transport is not None:
@@ -260,6 +265,23 @@ class Link:
             if options.hexdump is not None:
                 hexdump(">", chunk, options.hexdump)
             sent += count
+
+    def send_break(self) -> bool:
+        """Send the connection's break signal; return False when it has none (raw TCP)."""
+        self._check_can_send()
+        transport = self.transport
+        break_bytes = getattr(transport, "break_bytes", None)
+        if break_bytes is not None:
+            self._write(break_bytes(), self._where())
+            return True
+        send_break = getattr(transport, "send_break", None)
+        if send_break is None:
+            return False
+        send_break()
+        transcript = self.machine.options.transcript
+        if transcript is not None:
+            transcript.event("break")
+        return True
 
     def send_file(self, path: os.PathLike[str], chunk_size: int = READ_SIZE) -> None:
         with open(path, "rb") as file:

@@ -141,11 +141,8 @@ def setdebug(m: Machine, mode: int) -> None:
 @command("sendbreak")
 def sendbreak(m: Machine) -> None:
     link = _link(m, "sendbreak")
-    send_break = getattr(link.transport, "send_break", None)
-    if send_break is None:
+    if not link.send_break():
         m.warn("sendbreak: a raw TCP connection has no break signal; nothing was sent")
-        return
-    send_break()
 
 
 @command("settitle", "s")

@@ -1,25 +1,25 @@
 """Telnet (RFC 854) as Tera Term 5 speaks it, over a TCP connection.
 
 ``TelnetProtocol`` is the byte-level protocol without a socket: option
-negotiation, sub-negotiation answers, IAC and CR NUL framing. The rules
+negotiation, sub-negotiation replies, IAC and CR NUL framing. The rules
 follow Tera Term 5's ``teraterm/teraterm/telnet.c`` (negotiation) and
 ``teraterm/ttpcmn/ttcmn_buff.c`` (framing):
 
 - Tera Term agrees to enable BINARY, SGA, TTYPE, TSPEED and NAWS on its own
-  side (it answers DO with WILL) and BINARY, SGA, ECHO and NAWS on the
-  server's side (it answers WILL with DO). It refuses every other option
-  (WONT, DONT). Options above 34 (LINEMODE) are always refused, even when the
-  server disables them with WONT or DONT.
+  side (it replies WILL to DO) and BINARY, SGA, ECHO and NAWS on the
+  server's side (it replies DO to WILL). It rejects every other option
+  (WONT, DONT). Options above 34 (LINEMODE) are always rejected, even when
+  the server disables them with WONT or DONT.
 - On port 23 Tera Term starts the negotiation itself with WILL TTYPE, DO SGA,
   WILL SGA, DO ECHO, WILL NAWS, then WILL BINARY and DO BINARY with ``/B``,
-  then WILL TSPEED. On other ports it only answers.
-- TTYPE SEND is answered with "xterm", TSPEED SEND with "38400,38400", and
-  each accepted DO NAWS with a window size of 80 columns by 24 lines, the
-  values of Tera Term's shipped TERATERM.INI.
+  then WILL TSPEED. On other ports it only replies.
+- The reply to TTYPE SEND is "xterm", to TSPEED SEND "38400,38400", and to
+  each accepted DO NAWS a window size of 80 columns by 24 lines: the values
+  of Tera Term's shipped TERATERM.INI.
 - Sent 0xFF bytes are doubled. A sent CR is followed by NUL until the server
-  agrees to BINARY on Tera Term's side (DO BINARY); for text that applies
-  only while sendln's newline is CR, as Tera Term adds the NUL there only
-  when its Transmit newline is CR.
+  agrees to BINARY on Tera Term's side (DO BINARY). For text this applies
+  only while sendln's newline is CR, because Tera Term adds the NUL there
+  only when its Transmit newline is CR.
 - Received IAC IAC is the data byte 0xFF, a NUL right after a CR is dropped
   until the server enables BINARY on its side, and all other telnet commands
   are removed from the data.
@@ -93,7 +93,7 @@ class OptionState(Enum):
 
     NO = "no"
     YES = "yes"
-    WANT_YES = "want yes"  # this side sent WILL or DO and waits for the answer
+    WANT_YES = "want yes"  # ttlrun sent WILL or DO and waits for the server's reply
 
 
 @dataclass
@@ -101,13 +101,13 @@ class OptionSide:
     """Negotiation state of options on one side of the connection.
 
     ``local`` is ttlrun's side (the server sends DO and DONT about it, ttlrun
-    answers WILL or WONT), ``remote`` the server's side (WILL and WONT from
+    replies WILL or WONT), ``remote`` the server's side (WILL and WONT from
     the server, DO or DONT from ttlrun).
     """
 
     accepted: frozenset[int]
-    enable_verb: int  # the verb this side sends to agree: WILL for local, DO for remote
-    disable_verb: int  # the verb this side sends to refuse: WONT for local, DONT for remote
+    enable_verb: int  # the verb ttlrun sends to agree: WILL for local, DO for remote
+    disable_verb: int  # the verb ttlrun sends to reject: WONT for local, DONT for remote
     states: list[OptionState] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -118,7 +118,7 @@ class OptionSide:
 
 
 class _Receive(Enum):
-    """Where the receive parser is in the byte stream."""
+    """Position of the receive parser in the byte stream."""
 
     DATA = "data"
     COMMAND = "after IAC"
@@ -241,7 +241,7 @@ class TelnetProtocol:
         """Handle the byte after IAC inside SB: SE ends it, IAC IAC is 0xFF."""
         self._state = _Receive.SUBNEGOTIATION
         if byte == SE:
-            replies += self._answer_subnegotiation(bytes(self._subnegotiation))
+            replies += self._reply_to_subnegotiation(bytes(self._subnegotiation))
             self._subnegotiation.clear()
             self._state = _Receive.DATA
             return
@@ -280,7 +280,7 @@ class TelnetProtocol:
             return bytes((IAC, side.disable_verb, option))
         state = side.states[option]
         if state is OptionState.WANT_YES:
-            side.states[option] = OptionState.YES  # the answer to ttlrun's own request
+            side.states[option] = OptionState.YES  # the server's reply to ttlrun's own request
         elif state is OptionState.NO:
             if option not in side.accepted:
                 return bytes((IAC, side.disable_verb, option))
@@ -291,7 +291,7 @@ class TelnetProtocol:
     def _on_disable_request(self, side: OptionSide, option: int) -> bytes:
         """Handle WONT (server side) or DONT (ttlrun's side) per RFC 1143."""
         if option > MAX_OPTION:
-            # Tera Term answers even here, although the option was never on.
+            # Tera Term replies even here, although the option was never on.
             return bytes((IAC, side.disable_verb, option))
         state = side.states[option]
         side.states[option] = OptionState.NO
@@ -310,8 +310,8 @@ class TelnetProtocol:
         else:
             self.binary_receive = enabled
 
-    def _answer_subnegotiation(self, body: bytes) -> bytes:
-        """Return the answer to a complete sub-negotiation (the bytes between SB and SE)."""
+    def _reply_to_subnegotiation(self, body: bytes) -> bytes:
+        """Return the reply to a complete sub-negotiation (the bytes between SB and SE)."""
         if len(body) <= 1:
             return b""
         option, command = body[0], body[1]
@@ -372,11 +372,7 @@ class TelnetTransport(TcpTransport):
         return transport
 
     def greeting(self) -> bytes:
-        """Return the negotiation ttlrun starts on port 23, for the link to send right after connecting.
-
-        Until it is sent, it goes out in front of the first reply or the
-        first data, whichever comes first.
-        """
+        """Return the negotiation ttlrun starts on port 23; the link sends it right after connecting."""
         return self.protocol.greeting()
 
     def decode(self, raw: bytes) -> tuple[bytes, bytes]:
@@ -385,11 +381,9 @@ class TelnetTransport(TcpTransport):
     def encode(self, data: bytes, *, text: bool) -> bytes:
         return self.protocol.encode(data, text=text)
 
-    def send_break(self) -> bytes:
-        """Send IAC BRK (Tera Term's telnet break); return the bytes written, for the transcript."""
-        command = self.protocol.break_command()
-        self.sock.sendall(command)
-        return command
+    def break_bytes(self) -> bytes:
+        """Return IAC BRK, Tera Term's telnet break, for the link to send."""
+        return self.protocol.break_command()
 
 
 register("telnet", TelnetTransport)
