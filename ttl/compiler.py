@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from lark import Token, Tree
 
 from ttl import expressions
+from ttl.codegen import compile_assignment, constant_int
 from ttl.commands import REGISTRY, CommandSpec
 from ttl.errors import Location, MacroRuntimeError, MacroSyntaxError
 from ttl.expressions import Evaluator, truth
@@ -158,10 +159,10 @@ class Compiler:
                 self.flow = Flow()
         for block in reversed(self.blocks):
             closer = {"if": "endif", "for": "next", "loop": "endwhile, enduntil or loop"}[block.kind]
-            error = self.error(f"this block is never closed: {closer} is missing", block.node)
+            unclosed = self.error(f"this block is never closed: {closer} is missing", block.node)
             if not self.collect_errors:
-                raise error
-            self.errors.append(error)
+                raise unclosed
+            self.errors.append(unclosed)
         self.resolve_labels()
         return self.program
 
@@ -288,6 +289,11 @@ class Compiler:
 
     def assign_op(self, node: Tree) -> Op:
         target_node, value_node = node.children
+        name = _simple_name(target_node)
+        if name is not None:
+            store = self.store(target_node, None)
+            # The store only runs when the type would change, to raise its error.
+            return compile_assignment(name, value_node, store, self)
         value = self.expr(value_node)
         store = self.store(target_node, None)
 
@@ -381,7 +387,9 @@ class Compiler:
         first = self.expr(first_node)
         last = self.expr(last_node)
         block = _Block("for", len(self.program.ops), node)
-        block.for_info = _ForInfo(load, store, first, last)
+        block.for_info = _ForInfo(
+            load, store, first, last, _simple_name(target), constant_int(first_node), constant_int(last_node)
+        )
         self.emit(_for_op(block.for_info, block.opener), node, "for")
         self.blocks.append(block)
 
@@ -460,6 +468,18 @@ class _ForInfo:
     store: Callable[[Machine, Any], None]
     first: Evaluator
     last: Evaluator
+    name: str | None  # the loop variable when it is not an array element
+    first_constant: int | None  # the bounds when they are literals
+    last_constant: int | None
+
+
+def _simple_name(target: Tree | Token) -> str | None:
+    """Return the lowercase name of a plain variable target, or None for an array element."""
+    if isinstance(target, Tree) and target.data in ("target", "variable"):
+        target = target.children[0]
+    if isinstance(target, Token) and target.type == "NAME":
+        return str(target).lower()
+    return None
 
 
 def _position(node: Tree | Token) -> tuple[int, int]:
@@ -591,14 +611,26 @@ def _next_op(info: _ForInfo, body: int) -> Op:
             return None
         # Tera Term re-reads the for line: both bounds are evaluated again
         # and the variable steps from its current value toward the end.
-        _int_value(info.first(m), "the first value of for")
-        last = _int_value(info.last(m), "the last value of for")
-        value = _int_value(info.load(m), "the for variable")
+        if info.first_constant is None:
+            _int_value(info.first(m), "the first value of for")
+        last = info.last_constant
+        if last is None:
+            last = _int_value(info.last(m), "the last value of for")
+        name = info.name
+        if name is not None:
+            value = m.vars.get(name)
+            if value.__class__ is not int:
+                value = _int_value(info.load(m), "the for variable")
+        else:
+            value = _int_value(info.load(m), "the for variable")
         if value < last:
             value += 1
         elif value > last:
             value -= 1
-        info.store(m, value)
+        if name is not None:
+            m.vars[name] = value
+        else:
+            info.store(m, value)
         frame[2] = value == last
         return body
 

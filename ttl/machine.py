@@ -149,7 +149,10 @@ class Machine:
                         raise
                     pc = transfer.pc
                     continue
-                pc = pc + 1 if following is None else following
+                if following is None:
+                    pc += 1
+                else:
+                    pc = following
         except TTLError as error:
             # Also errors raised between two ops, such as the --timeout alarm.
             raise error.with_location(program.location(self.pc)) from None
