@@ -102,20 +102,20 @@ class Checker:
             try:
                 tree = parse(attempt)
                 break
-            except MacroSyntaxError as error:
-                syntax_errors.append(_with_source(error, source))
-                if error.location is None or len(syntax_errors) >= MAX_SYNTAX_ERRORS:
+            except MacroSyntaxError as syntax_error:
+                syntax_errors.append(_with_source(syntax_error, source))
+                if syntax_error.location is None or len(syntax_errors) >= MAX_SYNTAX_ERRORS:
                     tree = None
                     break
-                text = _blank_line(text, error.location.line)
-        for error in syntax_errors:
-            self._report(error, "error")
+                text = _blank_line(text, syntax_error.location.line)
+        for found in syntax_errors:
+            self._report(found, "error")
         if tree is None:
             return None
         compiler = Compiler(source, collect_errors=True)
         program = compiler.compile(tree)
-        for error in compiler.errors:
-            self._report(error, "error")
+        for found in compiler.errors:
+            self._report(found, "error")
         return program
 
     def _report(self, error: MacroSyntaxError, severity: str) -> None:
@@ -230,14 +230,16 @@ class Checker:
             sub_writes[entry] = names
             return names
 
-        start: set[str] | None = set(SYSTEM_VARIABLES)
-        assigned: list[set[str] | None | bool] = [False] * count  # False: not reached yet
-        assigned[0] = start
+        # assigned[pc]: the variables some path may have assigned before op pc,
+        # or None when anything may be assigned; only meaningful where reached.
+        assigned: list[set[str] | None] = [None] * count
+        reached = [False] * count
+        assigned[0] = set(SYSTEM_VARIABLES)
+        reached[0] = True
         work = [0]
         while work:
             pc = work.pop()
             state = assigned[pc]
-            assert state is not False
             flow = program.flows[pc]
             if state is None or (pc in include_writes and include_writes[pc] is None):
                 out: set[str] | None = everything
@@ -258,7 +260,8 @@ class Checker:
                 if successor >= count:
                     continue
                 before = assigned[successor]
-                if before is False:
+                if not reached[successor]:
+                    reached[successor] = True
                     assigned[successor] = None if out is None else set(out)
                     work.append(successor)
                 elif before is not None:
@@ -275,9 +278,8 @@ class Checker:
         reported: set[str] = set()
         for pc in range(count):
             state = assigned[pc]
-            if state is False or state is None:
+            if not reached[pc] or state is None:
                 continue
-            assert isinstance(state, set)
             flow = program.flows[pc]
             for token in flow.reads:
                 name = str(token).lower()
