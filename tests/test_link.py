@@ -378,3 +378,37 @@ def test_recvfile_writes_received_bytes(tmp_path: Path) -> None:
     assert (tmp_path / "out.bin").read_bytes() == payload
     assert m.vars["result"] == 1
     peer.finish()
+
+
+# -- matcher edge cases a faster matcher tends to break ----------------------------
+
+
+def test_wait_string_split_at_every_offset() -> None:
+    marker = b"MARKER-1234"
+    for cut in range(1, len(marker)):
+        peer = ScriptedPeer(sender(b"xx" + marker[:cut], marker[cut:] + b"yy", gap=0.05))
+        m = run_against(peer, "timeout = 5\nwait 'MARKER-1234'\nwait 'yy'\n")
+        assert m.vars["result"] == 1, cut
+        peer.finish()
+
+
+def test_two_strings_complete_on_same_byte() -> None:
+    peer = ScriptedPeer(sender(b"...prompt> "))
+    m = run_against(peer, "timeout = 5\nwait 'prompt> ' '> '\n")
+    assert m.vars["result"] == 1
+    peer.finish()
+
+
+def test_long_line_without_newline() -> None:
+    payload = b"a" * 1_000_000 + b"END"
+    peer = ScriptedPeer(sender(payload))
+    m = run_against(peer, "timeout = 10\nwait 'END'\nr = result\n")
+    assert m.vars["r"] == 1
+    peer.finish()
+
+
+def test_bytes_after_match_stay_for_next_wait_across_chunks() -> None:
+    peer = ScriptedPeer(sender(b"a" * 200_000 + b"FIRST" + b"b" * 200_000 + b"SECOND", gap=0.0))
+    m = run_against(peer, "timeout = 10\nwait 'FIRST'\na = result\nwait 'SECOND' 'FIRST'\nb = result\n")
+    assert (m.vars["a"], m.vars["b"]) == (1, 1)
+    peer.finish()

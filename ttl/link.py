@@ -206,6 +206,12 @@ class Link:
         longest = max(len(p) for p in patterns)
         scanned = 0  # bytes of self.received already searched without a match
         while True:
+            # Bytes that no pattern can still end in are consumed, as Tera
+            # Term's byte-by-byte matchers consume them; only the overlap that
+            # may start a match is kept, so memory stays flat on long outputs.
+            if scanned > longest:
+                self.consume(scanned - longest + 1)
+                scanned = longest - 1
             best_end = -1
             best_index = 0
             buffer = self.received

@@ -29,8 +29,10 @@ _ESCAPE = re.compile(
 _OPEN_ESCAPE = re.compile(
     rb"\x1b(?:\[[\x30-\x3f]*[\x20-\x2f]*|\][^\x07\x1b]*\x1b?|[PX^_][^\x1b]*\x1b?|[\x20-\x2f]*)\Z"
 )
-_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
-_CR_RUN = re.compile(rb"\r+(\n?)")
+# Control characters the terminal does not print (all but TAB, LF and CR);
+# an ESC left here starts no valid sequence.
+_CONTROLS = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 # An unfinished escape sequence longer than this is dropped instead of held.
 MAX_HELD_ESCAPE = 4096
@@ -62,20 +64,21 @@ class TerminalFilter:
         data = self.held + data
         self.held = b""
         if b"\x1b" in data:
-            data = _ESCAPE.sub(b"", data)
+            data = b"".join(_ESCAPE.split(data))  # faster than sub() for many short matches
             open_escape = _OPEN_ESCAPE.search(data)
             if open_escape is not None:
                 tail = data[open_escape.start() :]
                 data = data[: open_escape.start()]
                 if len(tail) <= MAX_HELD_ESCAPE:
                     self.held = tail
-        data = _CONTROLS.sub(b"", data)
+        data = data.translate(None, _CONTROLS)
         if b"\r" in data:
             if data.endswith(b"\r"):
-                stripped = data.rstrip(b"\r")
+                # Hold one CR: the next chunk decides whether an LF follows.
+                data = data.rstrip(b"\r")
                 self.held = b"\r" + self.held
-                data = stripped
-            data = _CR_RUN.sub(lambda match: b"\r\n" if match.group(1) else b"", data)
+            # A CR before anything but LF is dropped; of CR CR LF only CR LF stays.
+            data = _LONE_CR.sub(b"", data)
         return data
 
 
