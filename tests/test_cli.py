@@ -176,12 +176,12 @@ def test_internal_error_is_reported_without_traceback(
     tmp_path: Path, monkeypatch: object, capsys: object
 ) -> None:
     from ttl.cli import main
-    from ttl.commands import REGISTRY
+    from ttl.commands import lookup
 
     def broken(machine: object, text: bytes) -> None:
         raise KeyError("simulated bug")
 
-    monkeypatch.setattr(REGISTRY["strlen"], "function", broken)  # type: ignore[attr-defined]
+    monkeypatch.setattr(lookup("strlen"), "function", broken)  # type: ignore[attr-defined]
     status = main([str(write(tmp_path, "a = 1\nstrlen 'x'\n"))])
     err = capsys.readouterr().err  # type: ignore[attr-defined]
     assert status == 70

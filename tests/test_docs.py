@@ -15,6 +15,12 @@ def test_commands_md_matches_registry() -> None:
     assert current == render(), "docs/commands.md is stale: run python -m ttl.docgen docs/commands.md"
 
 
+def test_command_index_matches_registry() -> None:
+    from ttl.docgen import INDEX_PATH, render_index
+
+    assert INDEX_PATH.read_text(encoding="utf-8") == render_index(), "run python -m ttl.docgen docs/commands.md"
+
+
 def test_commands_md_lists_every_keyword() -> None:
     text = (DOCS / "commands.md").read_text(encoding="utf-8")
     assert len(KEYWORDS) == 213

@@ -13,7 +13,6 @@ from types import FrameType
 from typing import Any
 
 from ttl import __version__
-from ttl.check import check_paths
 from ttl.errors import InternalError, RunTimeout, TTLError, UsageError
 from ttl.machine import Machine, Options
 from ttl.transcript import Transcript
@@ -173,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_check(paths: list[Path], encoding: str | None) -> int:
     """Print the checker's findings; return 1 when there is an error, else 0."""
+    from ttl.check import check_paths
+
     findings = check_paths(paths, encoding)
     for finding in findings:
         sys.stdout.write(finding.format() + "\n")

@@ -18,7 +18,7 @@ from lark import Token, Tree
 
 from ttl import expressions
 from ttl.codegen import compile_assignment, constant_int
-from ttl.commands import REGISTRY, CommandSpec
+from ttl.commands import CommandSpec, lookup
 from ttl.errors import Location, MacroRuntimeError, MacroSyntaxError
 from ttl.expressions import Evaluator, truth
 from ttl.keywords import KEYWORDS
@@ -280,7 +280,7 @@ class Compiler:
         name_token = as_token(node.children[0])
         name = str(name_token).lower()
         args = node.children[1:]
-        spec = REGISTRY.get(name)
+        spec = lookup(name)
         if spec is None:
             if name in KEYWORDS:
                 raise self.error(f"command '{name}' is not supported yet by ttlrun", name_token)

@@ -9,17 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ttl.commands import load_commands
-from ttl.commands.files import close_files
-from ttl.commands.log import close_log
 from ttl.compiler import ExitInclude, MacroEnd, Program, Transfer, compile_source
 from ttl.errors import InternalError, MacroRuntimeError, TTLError
 from ttl.source import load_source
 from ttl.values import StrArray
 
 log = logging.getLogger(__name__)
-
-load_commands()
 
 
 @dataclass
@@ -124,8 +119,13 @@ class Machine:
                 link.close("end of macro")
             except OSError as exc:
                 log.warning("closing the connection failed: %s", exc)
-        close_files(self)
-        close_log(self)
+        # Only modules that were imported can hold open files or a log.
+        files = sys.modules.get("ttl.commands.files")
+        if files is not None:
+            files.close_files(self)
+        log_module = sys.modules.get("ttl.commands.log")
+        if log_module is not None:
+            log_module.close_log(self)
 
     def run(self, program: Program) -> None:
         """Run ``program`` from its first op; used for the main file and includes."""

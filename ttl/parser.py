@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, Tree
@@ -31,12 +30,12 @@ _TERMINAL_NAMES = {
 
 
 def _grammar_text() -> str:
-    """Return the grammar, from the installed package or the source tree."""
-    try:
-        return resources.files("ttl.grammar").joinpath("ttl.lark").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        path = Path(__file__).resolve().parent.parent / "grammar" / "ttl.lark"
-        return path.read_text(encoding="utf-8")
+    """Return the grammar: ttl/grammar/ in an installed wheel, grammar/ in a checkout."""
+    here = Path(__file__).resolve().parent
+    for path in (here / "grammar" / "ttl.lark", here.parent / "grammar" / "ttl.lark"):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"the TTL grammar ttl.lark is missing beside {here}")
 
 
 @lru_cache(maxsize=1)

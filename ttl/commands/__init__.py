@@ -19,6 +19,8 @@ variables arrive as ``Ref`` objects.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -123,10 +125,30 @@ COMMAND_MODULES = ("core", "session", "strings", "files", "misc", "receive", "se
 
 def load_commands() -> None:
     """Import every command module so that the registry is complete."""
-    import importlib
-
     for name in COMMAND_MODULES:
         importlib.import_module(f"ttl.commands.{name}")
+
+
+def lookup(name: str) -> CommandSpec | None:
+    """Return the command ``name``, importing its module on first use.
+
+    Only the modules a macro needs are imported, which shortens startup.
+    """
+    spec = REGISTRY.get(name)
+    if spec is None:
+        from ttl.commands.index import COMMAND_INDEX
+
+        module = COMMAND_INDEX.get(name)
+        if module is not None:
+            importlib.import_module(f"ttl.commands.{module}")
+            spec = REGISTRY.get(name)
+    return spec
+
+
+def build_index() -> dict[str, str]:
+    """Return which module registers each command, after importing them all."""
+    load_commands()
+    return {name: spec.function.__module__.rsplit(".", 1)[1] for name, spec in sorted(REGISTRY.items())}
 
 
 def command(name: str, signature: str = "", *, needs_link: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -144,6 +166,9 @@ def reject(name: str, reason: str) -> None:
 
     def rejected(m: Machine, *values: Any) -> None:
         raise MacroRuntimeError(f"{name}: {reason}")
+
+    # Record the calling module, which the command index names.
+    rejected.__module__ = sys._getframe(1).f_globals["__name__"]
 
     REGISTRY[name] = CommandSpec(name, ["x*"], rejected, rejected=reason)
 
