@@ -412,3 +412,10 @@ def test_bytes_after_match_stay_for_next_wait_across_chunks() -> None:
     m = run_against(peer, "timeout = 10\nwait 'FIRST'\na = result\nwait 'SECOND' 'FIRST'\nb = result\n")
     assert (m.vars["a"], m.vars["b"]) == (1, 1)
     peer.finish()
+
+
+def test_connect_string_serial_settings_alone() -> None:
+    request = parse_connect("/BAUD=115200")
+    assert request.protocol == "serial"
+    assert request.serial_port == "1"
+    assert request.options["BAUD"] == "115200"

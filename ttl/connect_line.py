@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 DEFAULT_PORT = 23  # Tera Term's TCPPort when the INI file leaves it empty
+SERIAL_OPTIONS = frozenset(
+    ["BAUD", "SPEED", "CDATABIT", "CPARITY", "CSTOPBIT", "CFLOWCTRL", "CDELAYPERCHAR", "CDELAYPERLINE"]
+)
 SSH_PORT = 22
 TELNET_PORT = 23
 
@@ -160,8 +163,9 @@ def parse_connect(text: str) -> ConnectRequest:
             raise ConnectLineError(f"unexpected '{word}': the host is already '{request.host}'")
         _parse_host(word, request, flags)
 
-    if "serial" in flags:
+    if "serial" in flags or ("serial settings" in flags and not request.host):
         request.protocol = "serial"
+        request.serial_port = request.serial_port or "1"
         return request
     if not request.host:
         raise ConnectLineError("no host name: give one, such as '127.0.0.1:2525'")
@@ -227,6 +231,11 @@ def _parse_option(word: str, request: ConnectRequest, flags: set[str]) -> None:
     if upper == "C" and has_value:
         flags.add("serial")
         request.serial_port = value
+        return
+    if upper in SERIAL_OPTIONS and has_value:
+        # Serial settings alone select a serial connection (COM1 by default).
+        flags.add("serial settings")
+        request.options[upper] = value
         return
     if upper == "4":
         request.family = socket.AF_INET

@@ -53,7 +53,8 @@ class Link:
         self.connected = True
         self.peer_closed = False
         if request.protocol == "serial":
-            self.host_name = f"COM{request.serial_port}".encode() if request.serial_port.isdigit() else request.serial_port.encode()
+            number = getattr(getattr(transport, "name", None), "com_number", None)
+            self.host_name = f"COM{number}".encode() if number is not None else request.serial_port.encode()
         else:
             self.host_name = request.host.encode("utf-8")
         options = self.machine.options
@@ -283,7 +284,14 @@ class Link:
         send_break = getattr(transport, "send_break", None)
         if send_break is None:
             return False
-        send_break()
+        try:
+            send_break()
+        except BrokenPipeError as exc:
+            self._peer_gone(f"sendbreak failed: {exc}")
+            raise LinkError(f"cannot send a break: {exc}") from None
+        except OSError as exc:
+            self.machine.warn(f"sendbreak: the device could not send a break: {exc}")
+            return True
         transcript = self.machine.options.transcript
         if transcript is not None:
             transcript.event("break")
