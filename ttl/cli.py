@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--answer", metavar="TEXT", action="append", default=[],
                         help="answer the next dialog (inputbox, passwordbox, yesnobox, listbox, "
                         "filenamebox, dirnamebox); repeat for several; TTLRUN_ANSWERS adds one per line")
+    parser.add_argument("--ssh-config", metavar="FILE",
+                        help="SSH: run ssh with -F FILE (also read by ProxyJump hops); "
+                        "the environment variable TTLRUN_SSH_CONFIG does the same")
     parser.add_argument("--timeout", metavar="SECONDS", type=float,
                         help="stop the whole run after SECONDS (exit status 124)")
     parser.add_argument("--encoding", metavar="NAME",
@@ -123,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         newline=NEWLINES[args.newline] if args.newline else None,
         raw_match=args.raw_match,
         accept_new_host_keys=args.accept_new_host_keys,
+        ssh_config=args.ssh_config,
         hexdump=sys.stderr if args.hexdump else None,
         trace=sys.stderr if args.verbose else None,
         encoding=args.encoding,

@@ -105,6 +105,8 @@ def _parse_host(word: str, request: ConnectRequest, flags: set[str]) -> None:
                          ("slogin1://", "ssh"), ("slogin2://", "ssh")):
         if lower.startswith(scheme):
             flags.add(kind)
+            if scheme in ("ssh1://", "slogin1://"):
+                request.options["ssh-version"] = "1"
             rest = word[len(scheme):].rstrip("/")
             if "@" in rest:
                 userinfo, rest = rest.rsplit("@", 1)
@@ -193,6 +195,8 @@ def _parse_option(word: str, request: ConnectRequest, flags: set[str]) -> None:
             request.options[name] = value if has_value else ""
         else:
             flags.add("ssh")
+            if name == "ssh1":
+                request.options["ssh-version"] = "1"
         return
     if name == "t" and has_value:
         if value == "2":

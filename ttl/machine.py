@@ -24,6 +24,7 @@ class Options:
     newline: bytes | None = None  # what sendln appends; None = the transport's default
     raw_match: bool = False  # wait commands see raw bytes instead of terminal text
     accept_new_host_keys: bool = False  # SSH: add unknown host keys to known_hosts
+    ssh_config: str | None = None  # SSH: the ssh_config file given to ssh -F
     transcript: Any = None  # a ttl.transcript.Transcript, or None
     hexdump: TextIO | None = None
     trace: TextIO | None = None
