@@ -419,3 +419,11 @@ def test_connect_string_serial_settings_alone() -> None:
     assert request.protocol == "serial"
     assert request.serial_port == "1"
     assert request.options["BAUD"] == "115200"
+
+
+def test_sendfile_large_file_exact_without_transcript(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 40_000  # 10 MB, sent by the kernel's sendfile
+    (tmp_path / "big.bin").write_bytes(data)
+    peer = ScriptedPeer()
+    run_text(connect_line(peer) + "sendfile 'big.bin' 1\n", path=tmp_path / "m.ttl")
+    assert peer.finish() == data

@@ -298,6 +298,19 @@ class Link:
         return True
 
     def send_file(self, path: os.PathLike[str], chunk_size: int = READ_SIZE) -> None:
+        """Send a file's bytes as binary data (sendfile with flag 1)."""
+        self._check_can_send()
+        options = self.machine.options
+        zero_copy = getattr(self.transport, "send_whole_file", None)
+        unchanged = self.transport is not None and self.transport.kind == "raw"  # telnet doubles 0xFF
+        if zero_copy is not None and unchanged and options.transcript is None and options.hexdump is None:
+            # Nothing needs to see the bytes, so the kernel copies the file.
+            try:
+                zero_copy(path)
+            except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
+                self._peer_gone(f"send failed: {exc.strerror}")
+                raise LinkError(f"cannot send: the peer closed the connection ({exc.strerror})") from None
+            return
         with open(path, "rb") as file:
             while True:
                 chunk = file.read(chunk_size)
