@@ -187,3 +187,23 @@ def test_internal_error_is_reported_without_traceback(
     assert status == 70
     assert "m.ttl:2:1: internal error: KeyError" in err
     assert "Traceback" not in err
+
+
+def test_invalid_option_values_are_usage_errors(tmp_path: Path) -> None:
+    macro = write(tmp_path, "a = 1\n")
+    for options in (["--encoding", "bogus"], ["--timeout", "nan"], ["--timeout", "inf"],
+                    ["--dump-vars", str(tmp_path / "missing" / "v.json")]):
+        result = ttlrun(*options, macro)
+        assert result.returncode == 2, options
+        assert "internal error" not in result.stderr
+
+
+def test_exec_child_killed_by_timeout(tmp_path: Path) -> None:
+    marker = tmp_path / "still-running"
+    macro = write(tmp_path, f"exec 'sh -c \"sleep 3; touch {marker}\"' 'hide' 1\n")
+    result = ttlrun("--timeout", "1", macro)
+    assert result.returncode == 124
+    import time
+
+    time.sleep(3)
+    assert not marker.exists()

@@ -437,3 +437,25 @@ def test_window_commands_do_nothing() -> None:
     m = run_text("showtt 0\nshow 1\nenablekeyb 0\nclearscreen 1\nsetdlgpos 10 10\ngetttpos a b c d e f g h i\n")
     assert m.vars["result"] == -1
     assert m.vars["a"] == 0
+
+
+def test_array_without_index_is_type_mismatch() -> None:
+    with pytest.raises(MacroRuntimeError, match="is an array; give an index"):
+        run_text("strdim a 2\nx = a\n")
+
+
+def test_array_size_is_bounded() -> None:
+    with pytest.raises(MacroRuntimeError, match="array size must be 1 to"):
+        run_text("intdim a 2147483647\n")
+
+
+def test_output_variable_created_before_command_fails() -> None:
+    m = run_text("filestat 'no-such-file' size mtime\nr = result\n")
+    assert m.vars["r"] == -1
+    assert m.vars["size"] == 0
+    assert m.vars["mtime"] == b""
+
+
+def test_variable_parameter_followed_by_signed_number() -> None:
+    m = run_text("int2str s -5\nint2str t -5 * 2\ncode2str c $41\nint2str u -8 >> 1\n")
+    assert (m.vars["s"], m.vars["t"], m.vars["c"], m.vars["u"]) == (b"-5", b"-10", b"A", b"-4")

@@ -427,3 +427,17 @@ def test_sendfile_large_file_exact_without_transcript(tmp_path: Path) -> None:
     peer = ScriptedPeer()
     run_text(connect_line(peer) + "sendfile 'big.bin' 1\n", path=tmp_path / "m.ttl")
     assert peer.finish() == data
+
+
+def test_sendfile_text_keeps_non_utf8_bytes(tmp_path: Path) -> None:
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9\nna\xefve\r\n\xff")
+    peer = ScriptedPeer()
+    run_text(connect_line(peer) + "sendfile 'latin1.txt' 0\n", path=tmp_path / "m.ttl")
+    assert peer.finish() == b"caf\xe9\r\nna\xefve\r\n\xff"
+
+
+def test_sendfile_text_utf16_is_sent_as_utf8(tmp_path: Path) -> None:
+    (tmp_path / "u16.txt").write_bytes("\ufeffあ\nb".encode("utf-16-le"))
+    peer = ScriptedPeer()
+    run_text(connect_line(peer) + "sendfile 'u16.txt' 0\n", path=tmp_path / "m.ttl")
+    assert peer.finish() == "あ\r\nb".encode("utf-8")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
+import math
 import logging
 import os
 import signal
@@ -88,6 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Reject option values that would only fail later."""
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+    if args.encoding is not None:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise UsageError(f"--encoding: unknown encoding '{args.encoding}'; try utf-8 or cp932") from None
+    if args.dump_vars is not None and not args.dump_vars.parent.resolve().is_dir():
+        raise UsageError(f"--dump-vars: folder not found: {args.dump_vars.parent}")
+
+
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise RunTimeout("the run took longer than --timeout allowed; the macro was stopped")
 
@@ -96,7 +111,8 @@ def dump_variables(machine: Machine, path: Path) -> None:
     """Write every variable as JSON: name, type and value."""
 
     def show(value: bytes) -> dict[str, str]:
-        value = machine.mask(value)
+        if machine.mask(value) != value:
+            return {"text": "***"}  # the value contains a password
         try:
             return {"text": value.decode("utf-8")}
         except UnicodeDecodeError:
@@ -136,9 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     machine.answers += [line for line in os.environ.get("TTLRUN_ANSWERS", "").split("\n") if line]
     status = EXIT_OK
     try:
+        _check_arguments(args)
         if args.timeout is not None:
-            if args.timeout <= 0:
-                raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
             signal.signal(signal.SIGALRM, _on_alarm)
             signal.setitimer(signal.ITIMER_REAL, args.timeout)
         if args.transcript is not None:
@@ -170,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         status = EXIT_INTERNAL_ERROR
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        _finish(machine, args)
+        if not _finish(machine, args) and status == EXIT_OK:
+            status = EXIT_RUNTIME_ERROR
     return status
 
 
@@ -187,7 +203,7 @@ def run_check(paths: list[Path], encoding: str | None) -> int:
     return 1 if errors else 0
 
 
-def _finish(machine: Machine, args: argparse.Namespace) -> None:
+def _finish(machine: Machine, args: argparse.Namespace) -> bool:
     """Close the connection and write what must outlive the run."""
     machine.shutdown()
     transcript = machine.options.transcript
@@ -198,3 +214,5 @@ def _finish(machine: Machine, args: argparse.Namespace) -> None:
             dump_variables(machine, args.dump_vars)
         except OSError as exc:
             sys.stderr.write(f"ttlrun: error: cannot write {args.dump_vars}: {exc.strerror}\n")
+            return False
+    return True

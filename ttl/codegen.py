@@ -287,10 +287,20 @@ def evaluate(m):
 """
 
 
+def _scalar(value: Any, name: str, location: Location) -> Any:
+    if isinstance(value, list):
+        raise MacroRuntimeError(f"type mismatch: '{name}' is an array; give an index such as {name}[0]", location)
+    return value
+
+
 def compile_expression(node: Tree | Token, compiler: Compiler) -> Evaluator:
     """Compile an expression into a function of the machine that returns its value."""
     generator = Generator(compiler)
     source = generator.source(node)
+    bare = _bare_variable(node)
+    if bare is not None:
+        # A whole array is no value; inside an operation Python's TypeError catches it.
+        source = f"S({source}, {str(bare)!r}, {generator.constant(generator.location(bare))})"
     if source.startswith("K[") and source.endswith("]") and source[2:-1].isdigit():
         value = generator.constants[int(source[2:-1])]
         return lambda m: value
@@ -304,6 +314,7 @@ def compile_expression(node: Tree | Token, compiler: Compiler) -> Evaluator:
         "OPERATOR": generator.first_operator,
         "UNINITIALIZED": _uninitialized,
         "MISMATCH": _mismatch,
+        "S": _scalar,
     }
     exec(_TEMPLATE.format(source=source), namespace)  # noqa: S102 - code built from the parse tree only
     function: Evaluator = namespace["evaluate"]
@@ -330,6 +341,9 @@ def compile_assignment(name: str, node: Tree | Token, store: Callable[[Machine, 
     """Compile ``name = expression`` into one function; ``store`` reports a type change."""
     generator = Generator(compiler)
     source = generator.source(node)
+    bare = _bare_variable(node)
+    if bare is not None:
+        source = f"S({source}, {str(bare)!r}, {generator.constant(generator.location(bare))})"
     namespace: dict[str, Any] = {
         "K": generator.constants,
         "E": _element,
@@ -339,10 +353,20 @@ def compile_assignment(name: str, node: Tree | Token, store: Callable[[Machine, 
         "MISMATCH": _mismatch,
         "NAME": name,
         "STORE": store,
+        "S": _scalar,
     }
     exec(_ASSIGN_TEMPLATE.format(source=source), namespace)  # noqa: S102 - code built from the parse tree only
     function: Callable[[Machine], None] = namespace["assign"]
     return function
+
+
+def _bare_variable(node: Tree | Token) -> Token | None:
+    """Return the name token when the whole expression is one variable."""
+    if isinstance(node, Tree) and node.data in ("variable", "target"):
+        node = node.children[0]
+    if isinstance(node, Token) and node.type == "NAME":
+        return node
+    return None
 
 
 def constant_int(node: Tree | Token) -> int | None:

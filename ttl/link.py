@@ -88,7 +88,6 @@ class Link:
 
     def _record_received(self, data: bytes) -> None:
         options = self.machine.options
-        data = self.machine.mask(data)
         if options.transcript is not None:
             options.transcript.received(data)
         if options.hexdump is not None:
@@ -112,7 +111,7 @@ class Link:
         if reply:
             self._write(reply, "protocol reply")
         if self.machine.log is not None:
-            self.machine.log.received(self.machine.mask(data))
+            self.machine.log.received(data)
         if self.raw_sink is not None:
             self.raw_sink.write(data)
             self.raw_sink.flush()

@@ -37,12 +37,14 @@ if TYPE_CHECKING:
 class Ref:
     """A variable or array element that a command reads and writes."""
 
-    __slots__ = ("get", "set", "name")
+    __slots__ = ("get", "set", "name", "key", "default")
 
-    def __init__(self, get: Evaluator, set_: Store, name: str):
+    def __init__(self, get: Evaluator, set_: Store, name: str, key: str | None = None, default: Any = None):
         self.get = get
         self.set = set_
         self.name = name
+        self.key = key  # the lowercase variable name; None for an array element
+        self.default = default  # what a new variable starts as: b"" or 0
 
     def get_or(self, m: Machine, default: Any) -> Any:
         """Return the value, or ``default`` when the variable does not exist yet.
@@ -72,6 +74,24 @@ class CommandSpec:
             return required, None
         return required, len(self.signature)
 
+    def _split_names(self, args: list[Any]) -> list[Any]:
+        """Undo the greedy reading where a variable parameter is followed by a signed number.
+
+        Tera Term reads a variable parameter as a name only, so in
+        ``int2str s -5`` the ``-5`` is the next parameter; the grammar reads
+        ``s -5`` as one subtraction.
+        """
+        fixed = len([p for p in self.signature if not p.endswith("*")])
+        result = list(args)
+        position = 0
+        while position < len(result) and len(result) < fixed:
+            kind = self.signature[position][0] if position < len(self.signature) else ""
+            split = _split_leading_name(result[position]) if kind in ("v", "n") else None
+            if split is not None:
+                result[position : position + 1] = list(split)
+            position += 1
+        return result
+
     def usage(self) -> str:
         words = {"i": "<int>", "s": "<str>", "x": "<str|int>", "v": "<strvar>", "n": "<intvar>", "a": "<name>", "q": "<name>"}
         parts = []
@@ -87,6 +107,7 @@ class CommandSpec:
     def compile(self, compiler: Compiler, name_token: Token, args: list[Any]) -> Op:
         if self.rejected:
             raise compiler.error(f"command '{self.name}' cannot run in ttlrun: {self.rejected}", name_token)
+        args = self._split_names(args)
         low, high = self.arity()
         if len(args) < low or (high is not None and len(args) > high):
             count = "no parameters" if not args else f"{len(args)} parameter{'s' if len(args) > 1 else ''}"
@@ -111,7 +132,15 @@ class CommandSpec:
 
             return op
 
+        created = [(c.key, c.default) for c in compiled if isinstance(c, Ref) and c.key is not None]
+
         def op_with_refs(m: Machine) -> Any:
+            # Tera Term creates an output variable when it reads the parameter,
+            # so it exists afterwards even when the command fails.
+            variables = m.vars
+            for key, default in created:
+                if key not in variables:
+                    variables[key] = default
             return function(m, *[c if isinstance(c, (Ref, str)) else c(m) for c in compiled])
 
         return op_with_refs
@@ -185,7 +214,8 @@ def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, 
             getter = compile_expr(node, compiler)
         finally:
             compiler.suppress_reads -= 1
-        return Ref(getter, compile_store(node, value_kind, compiler), name)
+        key = name.lower() if isinstance(node, Token) or node.data == "variable" else None
+        return Ref(getter, compile_store(node, value_kind, compiler), name, key, value_kind())
     if kind == "q":
         return _compile_query(compiler, node)
     if kind == "a":
@@ -204,6 +234,26 @@ def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, 
     if kind in ("i", "s"):
         return _checked(evaluator, int if kind == "i" else bytes, f"{command_name}: parameter {position}")
     return evaluator
+
+
+def _split_leading_name(node: Any) -> tuple[Any, Any] | None:
+    """Split ``name + x`` or ``name - x`` (also inside a longer chain) into the name and the rest."""
+    if not (isinstance(node, Tree) and node.data == "binary"):
+        return None
+    left, operator, right = node.children
+    if str(operator) not in ("+", "-"):
+        inner = _split_leading_name(left)
+        if inner is None:
+            return None
+        name, rest = inner
+        return name, Tree("binary", [rest, operator, right])
+    if isinstance(left, Tree) and left.data in ("variable", "element"):
+        return left, Tree("unary", [operator, right])
+    inner = _split_leading_name(left)
+    if inner is None:
+        return None
+    name, rest = inner
+    return name, Tree("binary", [rest, operator, right])
 
 
 def _compile_query(compiler: Compiler, node: Any) -> Any:

@@ -196,11 +196,17 @@ def sprintf2(m: Machine, target: Ref, fmt: bytes, *args: Any) -> None:
 # -- variables -------------------------------------------------------------
 
 
+# Tera Term's manual allows 1 to 65536 elements and its code keeps only 16
+# bits of an index; ttlrun allows more, but not so many that a typo such as
+# intdim a 2147483647 fills the machine's memory.
+MAX_ARRAY_SIZE = 1 << 20
+
+
 def _declare(m: Machine, name: str, size: int, array_type: type[list[Any]], fill: Any) -> None:
     if name in m.vars:
         raise MacroRuntimeError(f"'{name}' already exists; an array needs a new name")
-    if size < 1:
-        raise MacroRuntimeError(f"array size must be at least 1, not {size}")
+    if not 1 <= size <= MAX_ARRAY_SIZE:
+        raise MacroRuntimeError(f"array size must be 1 to {MAX_ARRAY_SIZE}, not {size}")
     m.vars[name] = array_type([fill] * size)
 
 

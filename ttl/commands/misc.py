@@ -563,8 +563,15 @@ def exec_(m: Machine, command_line: bytes, show: bytes = b"show", wait: int = 0,
         m.set_result(-1)
         return
     if wait:
+        try:
+            status = process.wait()
+        except BaseException:
+            # --timeout or Ctrl-C stopped the macro: do not leave the program running.
+            process.kill()
+            process.wait()
+            raise
         # A program killed by signal N returns -N.
-        m.set_result(wrap(process.wait()))
+        m.set_result(wrap(status))
         return
     _background_processes[:] = [p for p in _background_processes if p.poll() is None]
     _background_processes.append(process)

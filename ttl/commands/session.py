@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import socket
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from ttl.machine import Machine
 
 MAX_WAIT_STRINGS = 10
+_NEWLINES = re.compile(rb"\r\n|\r|\n")
 
 
 def _link(m: Machine, name: str) -> Link:
@@ -151,9 +153,12 @@ def sendfile(m: Machine, name: bytes, binary: int) -> None:
     except OSError as exc:
         raise MacroRuntimeError(f"sendfile: cannot read {path}: {exc.strerror}") from None
     # Text mode: every CR LF, LF and CR becomes the connection's newline.
-    text, _encoding = decode_macro(raw)
-    lines = re.split(r"\r\n|\r|\n", text)
-    link.send(link.newline.join(line.encode("utf-8") for line in lines))
+    # A UTF-16 file (with its BOM) is sent as UTF-8; other bytes go out unchanged.
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raw = decode_macro(raw)[0].encode("utf-8")
+    elif raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    link.send(_NEWLINES.sub(link.newline, raw))
 
 
 @command("wait", "s*")
