@@ -293,31 +293,43 @@ def _scalar(value: Any, name: str, location: Location) -> Any:
     return value
 
 
-def compile_expression(node: Tree | Token, compiler: Compiler) -> Evaluator:
-    """Compile an expression into a function of the machine that returns its value."""
+def _generate(node: Tree | Token, compiler: Compiler) -> tuple[str, Generator]:
+    """Return the Python source of an expression and the generator that holds its constants."""
     generator = Generator(compiler)
     source = generator.source(node)
     bare = _bare_variable(node)
     if bare is not None:
         # A whole array is no value; inside an operation Python's TypeError catches it.
         source = f"S({source}, {str(bare)!r}, {generator.constant(generator.location(bare))})"
+    return source, generator
+
+
+def _define(template: str, source: str, generator: Generator, name: str, **extra: Any) -> Any:
+    """Run a function template with the generated source; return the function called ``name``."""
+    namespace: dict[str, Any] = {
+        "K": generator.constants,
+        "E": _element,
+        "S": _scalar,
+        "NAMES": generator.names,
+        "OPERATOR": generator.first_operator,
+        "UNINITIALIZED": _uninitialized,
+        "MISMATCH": _mismatch,
+        **extra,
+    }
+    exec(template.format(source=source), namespace)  # noqa: S102 - code built from the parse tree only
+    return namespace[name]
+
+
+def compile_expression(node: Tree | Token, compiler: Compiler) -> Evaluator:
+    """Compile an expression into a function of the machine that returns its value."""
+    source, generator = _generate(node, compiler)
     if source.startswith("K[") and source.endswith("]") and source[2:-1].isdigit():
         value = generator.constants[int(source[2:-1])]
         return lambda m: value
     if source.lstrip("-").isdigit():
         number = int(source)
         return lambda m: number
-    namespace: dict[str, Any] = {
-        "K": generator.constants,
-        "E": _element,
-        "NAMES": generator.names,
-        "OPERATOR": generator.first_operator,
-        "UNINITIALIZED": _uninitialized,
-        "MISMATCH": _mismatch,
-        "S": _scalar,
-    }
-    exec(_TEMPLATE.format(source=source), namespace)  # noqa: S102 - code built from the parse tree only
-    function: Evaluator = namespace["evaluate"]
+    function: Evaluator = _define(_TEMPLATE, source, generator, "evaluate")
     return function
 
 
@@ -339,24 +351,10 @@ def assign(m):
 def compile_assignment(name: str, node: Tree | Token, store: Callable[[Machine, Any], None],
                        compiler: Compiler) -> Callable[[Machine], None]:
     """Compile ``name = expression`` into one function; ``store`` reports a type change."""
-    generator = Generator(compiler)
-    source = generator.source(node)
-    bare = _bare_variable(node)
-    if bare is not None:
-        source = f"S({source}, {str(bare)!r}, {generator.constant(generator.location(bare))})"
-    namespace: dict[str, Any] = {
-        "K": generator.constants,
-        "E": _element,
-        "NAMES": generator.names,
-        "OPERATOR": generator.first_operator,
-        "UNINITIALIZED": _uninitialized,
-        "MISMATCH": _mismatch,
-        "NAME": name,
-        "STORE": store,
-        "S": _scalar,
-    }
-    exec(_ASSIGN_TEMPLATE.format(source=source), namespace)  # noqa: S102 - code built from the parse tree only
-    function: Callable[[Machine], None] = namespace["assign"]
+    source, generator = _generate(node, compiler)
+    function: Callable[[Machine], None] = _define(
+        _ASSIGN_TEMPLATE, source, generator, "assign", NAME=name, STORE=store
+    )
     return function
 
 

@@ -31,35 +31,10 @@ AGETTY=/sbin/agetty
 
 log() { echo "serial peer: $*" >&2; }
 
-# A stopped child stays a zombie until its parent reaps it, and `kill -0`
-# still succeeds on a zombie, so check the process state.
-pid_alive() {
-    local stat
-    stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-    [[ $stat != Z* ]]
-}
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 
 pid_from() {
     [ -r "$1" ] && tr -d ' \n' <"$1"
-}
-
-# Send SIGTERM to the PID in file $1, wait up to 5 s, then send SIGKILL.
-stop_pid_file() {
-    local pid_file=$1 pid
-    pid=$(pid_from "$pid_file") || return 0
-    [ -n "$pid" ] || return 0
-    if pid_alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do
-            pid_alive "$pid" || break
-            sleep 0.05
-        done
-        if pid_alive "$pid"; then
-            log "PID $pid from $pid_file still running after 5 s, sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    rm -f "$pid_file"
 }
 
 install() {
@@ -136,9 +111,9 @@ stop() {
     # Stop the supervisor first, so it starts no new agetty. Then stop
     # agetty, which may have become login. Socat goes last, because its
     # exit hangs up any shell left on the far end.
-    stop_pid_file "$PID_DIR/supervisor.pid"
-    stop_pid_file "$PID_DIR/agetty.pid"
-    stop_pid_file "$PID_DIR/socat.pid"
+    stop_pid_file "$PID_DIR/supervisor.pid" "agetty supervisor"
+    stop_pid_file "$PID_DIR/agetty.pid" agetty
+    stop_pid_file "$PID_DIR/socat.pid" socat
     rm -f "$NEAR" "$FAR"
 }
 

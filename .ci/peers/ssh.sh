@@ -33,32 +33,7 @@ log() { echo "ssh peer: $*" >&2; }
 
 # A stopped daemon stays a zombie until PID 1 reaps it, and kill -0 still
 # succeeds on a zombie, so the process state decides.
-pid_alive() {
-    local stat
-    stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-    [[ $stat != Z* ]]
-}
-
-listening() {
-    ss -ltnH "sport = :$1" | grep -q .
-}
-
-# Run apt-get with a policy-rc.d that forbids starting services, so the
-# package scripts cannot start the system sshd on port 22.
-apt_without_services() {
-    local policy=/usr/sbin/policy-rc.d added=no
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy"
-        chmod 755 "$policy"
-        added=yes
-    fi
-    local rc=0
-    DEBIAN_FRONTEND=noninteractive apt-get "$@" || rc=$?
-    if [ "$added" = yes ]; then
-        rm -f "$policy"
-    fi
-    return "$rc"
-}
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 
 make_key() {
     local path=$1 passphrase=$2
@@ -160,22 +135,7 @@ start_peer() {
 }
 
 stop_peer() {
-    local pid_file=$DIR/sshd.pid pid
-    [ -s "$pid_file" ] || return 0
-    pid=$(cat "$pid_file")
-    if pid_alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do
-            pid_alive "$pid" || break
-            sleep 0.05
-        done
-        if pid_alive "$pid"; then
-            log "sshd (PID $pid) still running after 5 s, sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    rm -f "$pid_file"
-    log "stopped sshd (PID $pid)"
+    stop_pid_file "$DIR/sshd.pid" sshd
 }
 
 case "${1:-}" in

@@ -23,15 +23,7 @@ log() { echo "telnet peers: $*" >&2; }
 
 # A stopped daemon stays a zombie until PID 1 reaps it, and kill -0 still
 # succeeds on a zombie, so the process state decides.
-pid_alive() {
-    local stat
-    stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-    [[ $stat != Z* ]]
-}
-
-listening() {
-    ss -ltnH "sport = :$1" | grep -q .
-}
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 
 wait_for_listener() {
     local port=$1 pid=$2
@@ -45,23 +37,6 @@ wait_for_listener() {
     done
     log "nothing is listening on port $port after 10 s"
     return 1
-}
-
-# Run apt-get with a policy-rc.d that forbids starting services, so the
-# package scripts cannot start inetd with the system's telnet entry on port 23.
-apt_without_services() {
-    local policy=/usr/sbin/policy-rc.d added=no
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy"
-        chmod 755 "$policy"
-        added=yes
-    fi
-    local rc=0
-    DEBIAN_FRONTEND=noninteractive apt-get "$@" || rc=$?
-    if [ "$added" = yes ]; then
-        rm -f "$policy"
-    fi
-    return "$rc"
 }
 
 install_peers() {
@@ -126,22 +101,7 @@ start_peers() {
 }
 
 stop_server() {
-    local pid_file=$DIR/$1.pid pid
-    [ -s "$pid_file" ] || return 0
-    pid=$(cat "$pid_file")
-    if pid_alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do
-            pid_alive "$pid" || break
-            sleep 0.05
-        done
-        if pid_alive "$pid"; then
-            log "$1 (PID $pid) still running after 5 s, sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    rm -f "$pid_file"
-    log "stopped $1 (PID $pid)"
+    stop_pid_file "$DIR/$1.pid" "$1"
 }
 
 case "${1:-}" in

@@ -110,9 +110,9 @@ def listbox(m: Machine, message: Any, title: Any, array_name: str, *options: Any
     raise MacroRuntimeError(f"listbox: answer {answer!r} is neither an index below {len(items)} nor an item")
 
 
-@command("filenamebox", "s i? s?")
-def filenamebox(m: Machine, title: bytes, save: int = 0, initial_dir: bytes = b"") -> None:
-    answer = ask(m, "filenamebox", title, b"file name")
+def _ask_path(m: Machine, kind: str, title: bytes, what: bytes, initial_dir: bytes) -> None:
+    """Set inputstr to the answered path (relative to ``initial_dir``) and result 1; "" and 0 on cancel."""
+    answer = ask(m, kind, title, what)
     if not answer:
         m.vars["inputstr"] = b""
         m.set_result(0)
@@ -120,18 +120,16 @@ def filenamebox(m: Machine, title: bytes, save: int = 0, initial_dir: bytes = b"
     base = Path(os.fsdecode(initial_dir)) if initial_dir else m.current_dir
     m.vars["inputstr"] = os.fsencode(str((base / answer).resolve()))
     m.set_result(1)
+
+
+@command("filenamebox", "s i? s?")
+def filenamebox(m: Machine, title: bytes, save: int = 0, initial_dir: bytes = b"") -> None:
+    _ask_path(m, "filenamebox", title, b"file name", initial_dir)
 
 
 @command("dirnamebox", "s s?")
 def dirnamebox(m: Machine, title: bytes, initial_dir: bytes = b"") -> None:
-    answer = ask(m, "dirnamebox", title, b"folder")
-    if not answer:
-        m.vars["inputstr"] = b""
-        m.set_result(0)
-        return
-    base = Path(os.fsdecode(initial_dir)) if initial_dir else m.current_dir
-    m.vars["inputstr"] = os.fsencode(str((base / answer).resolve()))
-    m.set_result(1)
+    _ask_path(m, "dirnamebox", title, b"folder", initial_dir)
 
 
 @command("statusbox", "x x i?")
