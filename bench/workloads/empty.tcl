@@ -1,0 +1,1 @@
+# startup workload: an empty Tcl script, to show tclsh's own start-up time.
