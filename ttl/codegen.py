@@ -20,6 +20,7 @@ from lark import Token, Tree
 
 from ttl.errors import Location, MacroRuntimeError, UninitializedError
 from ttl.parser import as_token
+from ttl.values import IntArray, StrArray
 
 if TYPE_CHECKING:
     from ttl.compiler import Compiler
@@ -279,59 +280,13 @@ _TEMPLATE = """\
 def evaluate(m):
     V = m.vars
     try:
-        return {source}
+        value = {source}
     except KeyError as error:
         raise UNINITIALIZED(error, NAMES) from None
     except TypeError:
         raise MISMATCH(OPERATOR) from None
+{check}    return value
 """
-
-
-def _scalar(value: Any, name: str, location: Location) -> Any:
-    if isinstance(value, list):
-        raise MacroRuntimeError(f"type mismatch: '{name}' is an array; give an index such as {name}[0]", location)
-    return value
-
-
-def _generate(node: Tree | Token, compiler: Compiler) -> tuple[str, Generator]:
-    """Return the Python source of an expression and the generator that holds its constants."""
-    generator = Generator(compiler)
-    source = generator.source(node)
-    bare = _bare_variable(node)
-    if bare is not None:
-        # A whole array is no value; inside an operation Python's TypeError catches it.
-        source = f"S({source}, {str(bare)!r}, {generator.constant(generator.location(bare))})"
-    return source, generator
-
-
-def _define(template: str, source: str, generator: Generator, name: str, **extra: Any) -> Any:
-    """Run a function template with the generated source; return the function called ``name``."""
-    namespace: dict[str, Any] = {
-        "K": generator.constants,
-        "E": _element,
-        "S": _scalar,
-        "NAMES": generator.names,
-        "OPERATOR": generator.first_operator,
-        "UNINITIALIZED": _uninitialized,
-        "MISMATCH": _mismatch,
-        **extra,
-    }
-    exec(template.format(source=source), namespace)  # noqa: S102 - code built from the parse tree only
-    return namespace[name]
-
-
-def compile_expression(node: Tree | Token, compiler: Compiler) -> Evaluator:
-    """Compile an expression into a function of the machine that returns its value."""
-    source, generator = _generate(node, compiler)
-    if source.startswith("K[") and source.endswith("]") and source[2:-1].isdigit():
-        value = generator.constants[int(source[2:-1])]
-        return lambda m: value
-    if source.lstrip("-").isdigit():
-        number = int(source)
-        return lambda m: number
-    function: Evaluator = _define(_TEMPLATE, source, generator, "evaluate")
-    return function
-
 
 _ASSIGN_TEMPLATE = """\
 def assign(m):
@@ -342,19 +297,101 @@ def assign(m):
         raise UNINITIALIZED(error, NAMES) from None
     except TypeError:
         raise MISMATCH(OPERATOR) from None
-    if V.get(NAME, value).__class__ is not value.__class__:
+{check}    if V.get(NAME, value).__class__ is not value.__class__:
         return STORE(m, value)
     V[NAME] = value
 """
+
+# Checks on the value, inserted into the templates above.
+_CHECK_NOT_ARRAY = "    if value.__class__ is IA or value.__class__ is SA:\n        raise WRONG(value)\n"
+_CHECK_KIND = "    if value.__class__ is not KIND:\n        raise WRONG(value)\n"
+
+
+class _WrongValue:
+    """Build the error for a value of the wrong type, with the place it came from."""
+
+    def __init__(self, kind: type | None, parameter: str, name: str, location: Location | None):
+        self.kind = kind
+        self.parameter = parameter  # such as "sprintf2: parameter 3", or ""
+        self.name = name  # the variable, when the expression is one
+        self.location = location
+
+    def __call__(self, value: Any) -> MacroRuntimeError:
+        if isinstance(value, list):
+            name = self.name or "the value"
+            return MacroRuntimeError(
+                f"type mismatch: '{name}' is an array; give an index such as {name}[0]", self.location
+            )
+        expected = "an integer" if self.kind is int else "a string"
+        subject = self.parameter or "the value"
+        return MacroRuntimeError(f"type mismatch: {subject} must be {expected}", self.location)
+
+
+def _define(template: str, node: Tree | Token, compiler: Compiler, name: str,
+            kind: type | None = None, parameter: str = "", **extra: Any) -> Any:
+    """Generate the code of ``node`` into a function template; return the function called ``name``.
+
+    With ``kind`` the value must be of that type; without it a whole array
+    is still no value.
+    """
+    generator = Generator(compiler)
+    source = generator.source(node)
+    bare = _bare_variable(node)
+    location = generator.location(bare) if bare is not None else None
+    if kind is not None:
+        check = _CHECK_KIND
+    elif bare is not None:
+        # Inside an operation Python's TypeError already catches an array.
+        check = _CHECK_NOT_ARRAY
+    else:
+        check = ""
+    namespace: dict[str, Any] = {
+        "K": generator.constants,
+        "E": _element,
+        "IA": IntArray,
+        "SA": StrArray,
+        "KIND": kind,
+        "WRONG": _WrongValue(kind, parameter, str(bare) if bare is not None else "", location),
+        "NAMES": generator.names,
+        "OPERATOR": generator.first_operator,
+        "UNINITIALIZED": _uninitialized,
+        "MISMATCH": _mismatch,
+        **extra,
+    }
+    exec(template.format(source=source, check=check), namespace)  # noqa: S102 - code built from the parse tree only
+    return namespace[name]
+
+
+def compile_expression(node: Tree | Token, compiler: Compiler, kind: type | None = None,
+                       parameter: str = "") -> Evaluator:
+    """Compile an expression into a function of the machine that returns its value.
+
+    With ``kind`` (int or bytes) the function raises a type mismatch that
+    names ``parameter`` when the value has another type.
+    """
+    if isinstance(node, Token) and node.type in ("INT", "HEX", "STRING"):
+        constant = _literal_value(node, compiler)
+        if kind is None or constant.__class__ is kind:
+            return lambda m: constant
+    function: Evaluator = _define(_TEMPLATE, node, compiler, "evaluate", kind, parameter)
+    return function
+
+
+def _literal_value(token: Token, compiler: Compiler) -> Any:
+    from ttl.expressions import string_literal
+
+    if token.type == "STRING":
+        try:
+            return string_literal(token)
+        except ValueError as exc:
+            raise compiler.error(f"invalid character code {exc.args[0]}: use 1 to 255", token) from None
+    return constant_int(token)
 
 
 def compile_assignment(name: str, node: Tree | Token, store: Callable[[Machine, Any], None],
                        compiler: Compiler) -> Callable[[Machine], None]:
     """Compile ``name = expression`` into one function; ``store`` reports a type change."""
-    source, generator = _generate(node, compiler)
-    function: Callable[[Machine], None] = _define(
-        _ASSIGN_TEMPLATE, source, generator, "assign", NAME=name, STORE=store
-    )
+    function: Callable[[Machine], None] = _define(_ASSIGN_TEMPLATE, node, compiler, "assign", NAME=name, STORE=store)
     return function
 
 

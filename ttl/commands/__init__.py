@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from lark import Token, Tree
 
 from ttl.errors import MacroRuntimeError, UninitializedError
+from ttl.codegen import compile_expression
 from ttl.expressions import Evaluator, Store, compile_expr, compile_store
 
 if TYPE_CHECKING:
@@ -133,6 +134,19 @@ class CommandSpec:
             return op
 
         created = [(c.key, c.default) for c in compiled if isinstance(c, Ref) and c.key is not None]
+        # Every parameter as a function of the machine: Refs and names are passed as they are.
+        getters = [(lambda m, fixed=c: fixed) if isinstance(c, (Ref, str)) else c for c in compiled]
+        if len(getters) == 2:
+            first_getter, second_getter = getters
+
+            def op_two(m: Machine) -> Any:
+                variables = m.vars
+                for key, default in created:
+                    if key not in variables:
+                        variables[key] = default
+                return function(m, first_getter(m), second_getter(m))
+
+            return op_two
 
         def op_with_refs(m: Machine) -> Any:
             # Tera Term creates an output variable when it reads the parameter,
@@ -141,7 +155,7 @@ class CommandSpec:
             for key, default in created:
                 if key not in variables:
                     variables[key] = default
-            return function(m, *[c if isinstance(c, (Ref, str)) else c(m) for c in compiled])
+            return function(m, *[getter(m) for getter in getters])
 
         return op_with_refs
 
@@ -230,10 +244,10 @@ def _compile_param(compiler: Compiler, command_name: str, kind: str, node: Any, 
         raise compiler.error(f"{command_name}: parameter {position} must be an integer, not a string", node)
     if kind == "s" and _is_integer_expression(node):
         raise compiler.error(f"{command_name}: parameter {position} must be a string, not an integer", node)
-    evaluator = compile_expr(node, compiler)
     if kind in ("i", "s"):
-        return _checked(evaluator, int if kind == "i" else bytes, f"{command_name}: parameter {position}")
-    return evaluator
+        expected = int if kind == "i" else bytes
+        return compile_expression(node, compiler, expected, f"{command_name}: parameter {position}")
+    return compile_expr(node, compiler)
 
 
 def _split_leading_name(node: Any) -> tuple[Any, Any] | None:
@@ -268,20 +282,6 @@ def _compile_query(compiler: Compiler, node: Any) -> Any:
         index = compile_expr(node.children[1], compiler)
         return lambda m: (name, index(m))
     return lambda m: None
-
-
-def _checked(evaluator: Evaluator, kind: type, parameter: str) -> Evaluator:
-    expected = "an integer" if kind is int else "a string"
-
-    def checked(m: Machine) -> Any:
-        value = evaluator(m)
-        if value.__class__ is not kind:
-            if isinstance(value, list):
-                raise MacroRuntimeError(f"type mismatch: {parameter} is an array; give an index")
-            raise MacroRuntimeError(f"type mismatch: {parameter} must be {expected}")
-        return value
-
-    return checked
 
 
 def _is_integer_expression(node: Any) -> bool:

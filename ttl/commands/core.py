@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ttl.commands import Ref, command
 from ttl.errors import MacroRuntimeError
@@ -75,29 +76,25 @@ def _atof(text: bytes) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def format_ttl(fmt: bytes, args: list[Any]) -> bytes:
-    """Format like Tera Term's sprintf: C conversions, floats given as strings."""
-    out = bytearray()
-    queue = list(args)
+@functools.lru_cache(maxsize=256)
+def _parse_format(fmt: bytes) -> tuple[bytes, ...]:
+    """Split a format into literal text and conversion specs, alternately: text, spec, text, ...
+
+    The result always has odd length. An invalid spec is returned with a
+    leading ``!`` (a valid one starts with ``%``), so the error comes when
+    formatting reaches it, after the arguments before it were checked.
+    """
+    pieces: list[bytes] = []
+    text = bytearray()
     position = 0
-
-    def take(kind: type, what: str) -> Any:
-        if not queue:
-            raise FormatError(3, f"missing value for {what}")
-        value = queue.pop(0)
-        if value.__class__ is not kind:
-            expected = "an integer" if kind is int else "a string"
-            raise FormatError(3, f"{what} needs {expected}")
-        return value
-
     while position < len(fmt):
         start = fmt.find(b"%", position)
         if start < 0:
-            out += fmt[position:]
+            text += fmt[position:]
             break
-        out += fmt[position:start]
+        text += fmt[position:start]
         if fmt[start + 1 : start + 2] == b"%":
-            out += b"%"
+            text += b"%"
             position = start + 2
             continue
         end = start + 1
@@ -105,16 +102,59 @@ def format_ttl(fmt: bytes, args: list[Any]) -> bytes:
             end += 1
         if end >= len(fmt) or fmt[end] == ord("%"):
             # An unfinished spec is copied as it is.
-            out += fmt[start:end]
+            text += fmt[start:end]
             position = end
             continue
         spec = fmt[start : end + 1]
         position = end + 1
-        if not _SPEC.match(spec):
-            raise FormatError(2, f"invalid conversion {spec.decode('latin-1')!r}")
-        out += _convert(spec, take)
+        pieces.append(bytes(text))
+        text = bytearray()
+        pieces.append(spec if _SPEC.match(spec) else b"!" + spec)
+    pieces.append(bytes(text))
+    return tuple(pieces)
+
+
+def format_ttl(fmt: bytes, args: list[Any]) -> bytes:
+    """Format like Tera Term's sprintf: C conversions, floats given as strings."""
+    pieces = _parse_format(fmt)
+    if len(pieces) == 1:
+        return pieces[0].split(b"\0", 1)[0]
+    queue = list(args)
+    queue.reverse()
+
+    def take(kind: type, what: str) -> Any:
+        if not queue:
+            raise FormatError(3, f"missing value for {what}")
+        value = queue.pop()
+        if value.__class__ is not kind:
+            expected = "an integer" if kind is int else "a string"
+            raise FormatError(3, f"{what} needs {expected}")
+        return value
+
+    out = bytearray(pieces[0])
+    for index in range(1, len(pieces), 2):
+        spec = pieces[index]
+        if spec.startswith(b"!"):
+            raise FormatError(2, f"invalid conversion {spec[1:].decode('latin-1')!r}")
+        out += _converter(spec)(take)
+        out += pieces[index + 1]
     # A NUL byte (from %c of 0) ends a Tera Term string.
     return bytes(out).split(b"\0", 1)[0]
+
+
+_SIMPLE = re.compile(rb"%[-+0 ]*[0-9]*[dis]\Z")
+
+
+@functools.lru_cache(maxsize=256)
+def _converter(spec: bytes) -> Callable[[Any], bytes]:
+    """Return a function that formats one conversion; plain %d and %s specs take a fast path."""
+    if _SIMPLE.match(spec):
+        what = spec.decode("latin-1")
+        if spec.endswith(b"s"):
+            return lambda take: spec % take(bytes, what)
+        python_spec = spec[:-1] + b"d"
+        return lambda take: python_spec % take(int, what)
+    return lambda take: _convert(spec, take)
 
 
 def _convert(spec: bytes, take: Any) -> bytes:
