@@ -57,6 +57,22 @@ class TerminalFilter:
         self.decoder = None if charset == "utf-8" else codecs.getincrementaldecoder(charset)("replace")
         self.held = b""
 
+    @staticmethod
+    def _open_escape(data: bytes) -> int:
+        """Return where an unfinished escape sequence at the end of ``data`` starts, or -1.
+
+        It starts at the last ESC, or at the one before when the last ESC
+        may begin the ESC \\ that ends a string sequence.
+        """
+        last = data.rfind(b"\x1b")
+        if last < 0:
+            return -1
+        previous = data.rfind(b"\x1b", 0, last)
+        for start in (previous, last):
+            if start >= 0 and _OPEN_ESCAPE.match(data, start):
+                return start
+        return -1
+
     def feed(self, data: bytes) -> bytes:
         """Process one chunk; return the text that is complete so far."""
         if self.decoder is not None:
@@ -65,10 +81,10 @@ class TerminalFilter:
         self.held = b""
         if b"\x1b" in data:
             data = b"".join(_ESCAPE.split(data))  # faster than sub() for many short matches
-            open_escape = _OPEN_ESCAPE.search(data)
-            if open_escape is not None:
-                tail = data[open_escape.start() :]
-                data = data[: open_escape.start()]
+            start = self._open_escape(data)
+            if start >= 0:
+                tail = data[start:]
+                data = data[:start]
                 if len(tail) <= MAX_HELD_ESCAPE:
                     self.held = tail
         data = data.translate(None, _CONTROLS)
