@@ -92,8 +92,17 @@ def test_character_code_zero_is_rejected() -> None:
 
 
 def test_string_in_arithmetic_is_type_mismatch() -> None:
-    with pytest.raises(MacroRuntimeError, match="type mismatch"):
+    with pytest.raises(MacroSyntaxError, match="type mismatch: the string 'x' cannot be used with an operator"):
         run_text("s = 'x'\nif s = 'x' x = 1\n")
+
+
+def test_string_variable_in_arithmetic_is_type_mismatch() -> None:
+    with pytest.raises(MacroRuntimeError, match="type mismatch"):
+        run_text("s = 'x'\nt = 'x'\nif s = t x = 1\n")
+
+
+def test_string_then_signed_number_are_two_parameters() -> None:
+    assert run_text("sprintf2 s '%04d' -5\n").vars["s"] == b"-005"
 
 
 def test_variable_keeps_first_type() -> None:
@@ -449,11 +458,18 @@ def test_array_size_is_bounded() -> None:
         run_text("intdim a 2147483647\n")
 
 
-def test_output_variable_created_before_command_fails() -> None:
+def test_output_variable_created_by_command() -> None:
+    m = run_text("strconcat fresh 'x'\ngetenv 'NO_SUCH_VARIABLE_FOR_TTLRUN' empty\n")
+    assert m.vars["fresh"] == b"x"
+    assert m.vars["empty"] == b""
+
+
+def test_filestat_failure_leaves_variables_undefined() -> None:
+    # Tera Term's filestat stops before it reads its variable parameters.
     m = run_text("filestat 'no-such-file' size mtime\nr = result\n")
     assert m.vars["r"] == -1
-    assert m.vars["size"] == 0
-    assert m.vars["mtime"] == b""
+    assert "size" not in m.vars
+    assert "mtime" not in m.vars
 
 
 def test_variable_parameter_followed_by_signed_number() -> None:

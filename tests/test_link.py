@@ -141,6 +141,12 @@ def test_connect_string_without_host() -> None:
         parse_connect("/P=25")
 
 
+def test_connect_without_host_links_unconnected(capsys: pytest.CaptureFixture[str]) -> None:
+    m = run_text("connect '/DS'\nr = result\ntestlink\nt = result\nclosett\n")
+    assert (m.vars["r"], m.vars["t"]) == (1, 1)
+    assert "names no host" in capsys.readouterr().err
+
+
 # -- sending ---------------------------------------------------------------------
 
 

@@ -25,6 +25,10 @@ class ConnectLineError(ValueError):
     """The connect string cannot be understood."""
 
 
+class NoHostError(ConnectLineError):
+    """The connect string names no host (Tera Term would show its New Connection dialog)."""
+
+
 @dataclass
 class ConnectRequest:
     """The protocol, host, port and options that a ``connect`` command line names."""
@@ -170,7 +174,7 @@ def parse_connect(text: str) -> ConnectRequest:
         request.serial_port = request.serial_port or "1"
         return request
     if not request.host:
-        raise ConnectLineError("no host name: give one, such as '127.0.0.1:2525'")
+        raise NoHostError("no host name: give one, such as '127.0.0.1:2525'")
     if "ssh" in flags and "nossh" not in flags:
         request.protocol = "ssh"
     elif "telnet" in flags:

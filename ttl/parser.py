@@ -90,6 +90,11 @@ def _describe(source: SourceFile, exc: UnexpectedInput, line: int, column: int) 
         hint = f"; expected {', '.join(expected)}" if expected and len(expected) <= 4 else ""
         if token.type in ("_NL", "$END"):
             return "unexpected end of line: a parameter or value is missing" + hint
+        if token.type == "STRING" and "a string" not in expected:
+            return (
+                f"type mismatch: the string {token.value} cannot be used with an operator; "
+                "compare strings with strcompare and join them with strconcat"
+            )
         return f"unexpected {token.value!r}" + hint
     return "syntax error"
 

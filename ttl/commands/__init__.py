@@ -68,6 +68,7 @@ class CommandSpec:
     function: Callable[..., Any]
     needs_link: bool = False
     rejected: str = ""  # why ttlrun rejects the command; empty when it runs
+    creates_outputs: bool = True  # create missing output variables before running
 
     def arity(self) -> tuple[int, int | None]:
         required = sum(1 for p in self.signature if not p.endswith(("?", "*")))
@@ -134,6 +135,8 @@ class CommandSpec:
             return op
 
         created = [(c.key, c.default) for c in compiled if isinstance(c, Ref) and c.key is not None]
+        if not self.creates_outputs:
+            created = []
         # Every parameter as a function of the machine: Refs and names are passed as they are.
         getters = [(lambda m, fixed=c: fixed) if isinstance(c, (Ref, str)) else c for c in compiled]
         if len(getters) == 2:
@@ -194,11 +197,16 @@ def build_index() -> dict[str, str]:
     return {name: spec.function.__module__.rsplit(".", 1)[1] for name, spec in sorted(REGISTRY.items())}
 
 
-def command(name: str, signature: str = "", *, needs_link: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated function as the TTL command ``name``."""
+def command(name: str, signature: str = "", *, needs_link: bool = False,
+            creates_outputs: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as the TTL command ``name``.
+
+    ``creates_outputs=False`` is for a command that, in Tera Term, can fail
+    before it reads its output variables, so they stay undefined.
+    """
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY[name] = CommandSpec(name, signature.split(), function, needs_link)
+        REGISTRY[name] = CommandSpec(name, signature.split(), function, needs_link, creates_outputs=creates_outputs)
         return function
 
     return register

@@ -142,7 +142,7 @@ def format_ttl(fmt: bytes, args: list[Any]) -> bytes:
     return bytes(out).split(b"\0", 1)[0]
 
 
-_SIMPLE = re.compile(rb"%[-+0 ]*[0-9]*[dis]\Z")
+_SIMPLE = re.compile(rb"%[-+0 ]*[0-9]*[di]\Z|%-?([1-9][0-9]*)?s\Z")
 
 
 @functools.lru_cache(maxsize=256)
@@ -169,14 +169,21 @@ def _convert(spec: bytes, take: Any) -> bytes:
     if conversion in "cdiouxX":
         value = take(int, what)
         if conversion == "c":
-            return (b"%" + body.replace(b"#", b"") + b"c") % (value & 0xFF)
+            return _pad(bytes([value & 0xFF]), body)
         if conversion in "ouxX":
             value &= 0xFFFFFFFF
+            # The + and space flags sign only signed conversions in C.
+            body = body.replace(b"+", b"").replace(b" ", b"")
         if conversion == "u":
             conversion = "d"
         return _format_integer(body, conversion, value)
     if conversion == "s":
-        return (b"%" + body + b"s") % take(bytes, what)
+        text = take(bytes, what)
+        precision = _PRECISION.search(body)
+        if precision is not None:
+            text = text[: int(precision.group(1) or b"0")]
+            body = body[: precision.start()]
+        return _pad(text, body)
     value = _atof(take(bytes, what))
     if conversion in "aA":
         text = value.hex()
@@ -185,6 +192,22 @@ def _convert(spec: bytes, take: Any) -> bytes:
 
 
 _PRECISION = re.compile(rb"\.([0-9]*)$")
+
+
+def _pad(text: bytes, body: bytes) -> bytes:
+    """Pad ``text`` to the width in ``body`` as Microsoft's C runtime does for %c and %s.
+
+    The 0 flag pads with zeros there too (``%04s`` of ``c`` gives ``000c``);
+    the - flag pads on the right with spaces.
+    """
+    digits = body.lstrip(b"-+ #0")
+    flags = body[: len(body) - len(digits)]
+    width = int(digits or b"0")
+    if len(text) >= width:
+        return text
+    if b"-" in flags:
+        return text.ljust(width)
+    return text.rjust(width, b"0" if b"0" in flags else b" ")
 
 
 def _format_integer(body: bytes, conversion: str, value: int) -> bytes:

@@ -674,7 +674,7 @@ def _stat_for_reading(m: Machine, path: Path) -> os.stat_result | None:
     return None if stat.S_ISDIR(info.st_mode) else info
 
 
-@command("filestat", "s n? v? v?")
+@command("filestat", "s n? v? v?", creates_outputs=False)
 def filestat(m: Machine, raw: bytes, size: Ref | None = None, mtime: Ref | None = None,
              drive: Ref | None = None) -> None:
     """Store size, local modification time and drive letter; result 0 ok, -1 failure.

@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ttl.commands import command
-from ttl.connect_line import ConnectLineError, parse_connect
+from ttl.connect_line import ConnectLineError, NoHostError, parse_connect
 from ttl.errors import LinkError, MacroRuntimeError
 from ttl.link import Link
 from ttl.source import decode_macro
@@ -62,6 +62,14 @@ def connect(m: Machine, text: bytes) -> None:
         return
     try:
         request = parse_connect(os.fsdecode(text))
+    except NoHostError:
+        # Tera Term opens an unconnected window (and its New Connection
+        # dialog unless /DS): linked, not connected.
+        if link is None:
+            m.link = Link(m)
+        m.set_result(1)
+        m.warn("connect: the connect string names no host, so nothing was connected; result is 1")
+        return
     except ConnectLineError as exc:
         raise MacroRuntimeError(f"connect: {exc}") from None
     transport_class = transport_for(request.protocol)
