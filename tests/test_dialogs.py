@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -116,3 +117,27 @@ def test_password_masked_in_dump_and_transcript(tmp_path: Path) -> None:
     assert "s3cret-pw" not in transcript.read_text()
     assert "s3cret" not in result.stderr
     assert "73 33 63 72 65 74" not in result.stderr  # the hex dump of "s3cret"
+
+
+def test_dialogs_ask_on_a_terminal(tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    macro = tmp_path / "m.ttl"
+    macro.write_text(
+        "inputbox 'Host?' 'connect'\nhost = inputstr\n"
+        "passwordbox 'Password?' 'login'\n"
+        "strlen inputstr\nsprintf2 s '%s/%d' host result\nmessagebox s 'got'\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    screen = io.StringIO()
+    child = pexpect.spawn(sys.executable, ["-m", "ttl", str(macro)], env=env, timeout=20, encoding="utf-8")
+    child.logfile_read = screen
+    child.expect_exact("[connect] Host? ")
+    child.sendline("router1")
+    child.expect_exact("[login] Password? ")
+    child.sendline("secret-pw")
+    child.expect_exact("[got] router1/9")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "router1" in screen.getvalue()  # the input box echoes
+    assert "secret-pw" not in screen.getvalue()  # the password prompt does not
+    assert child.exitstatus == 0
