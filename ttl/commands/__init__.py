@@ -166,7 +166,7 @@ class CommandSpec:
 REGISTRY: dict[str, CommandSpec] = {}
 
 # Modules of this package that register commands when imported.
-COMMAND_MODULES = ("core", "session", "strings", "files", "misc", "receive", "serial", "scp", "passwords", "dialogs", "log", "window")
+COMMAND_MODULES = ("core", "session", "strings", "files", "misc", "receive", "serial", "scp", "passwords", "dialogs", "log", "window", "transfer")
 
 
 def load_commands() -> None:
