@@ -59,10 +59,10 @@ def test_runtime_error_exits_one(tmp_path: Path) -> None:
 
 def test_unsupported_command_is_reported_before_sending(tmp_path: Path) -> None:
     peer = ScriptedPeer()
-    macro = write(tmp_path, f"connect '127.0.0.1:{peer.port}'\nsendln 'hello'\nzmodemsend 'f' 1\n")
+    macro = write(tmp_path, f"connect '127.0.0.1:{peer.port}'\nsendln 'hello'\nkmtsend 'f'\n")
     result = ttlrun(macro)
     assert result.returncode == 2
-    assert "m.ttl:3:1: syntax error: command 'zmodemsend' is not supported yet" in result.stderr
+    assert "m.ttl:3:1: syntax error: command 'kmtsend' cannot run in ttlrun" in result.stderr
     peer.server.close()
     assert peer.received == b""
 

@@ -388,8 +388,8 @@ def test_include_missing_file(tmp_path: Path) -> None:
 
 
 def test_include_unsupported_command_reported_before_run(tmp_path: Path) -> None:
-    (tmp_path / "lib.ttl").write_text("xmodemsend 'f' 1\n")
-    with pytest.raises(MacroSyntaxError, match="not supported yet"):
+    (tmp_path / "lib.ttl").write_text("bplussend 'f'\n")
+    with pytest.raises(MacroSyntaxError, match="cannot run in ttlrun"):
         run_text("dispstr 'started'\ninclude 'lib.ttl'\n", path=tmp_path / "main.ttl")
 
 
