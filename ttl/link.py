@@ -245,7 +245,8 @@ class Link:
             return
         self._check_can_send()
         assert self.transport is not None
-        self._write(self.transport.encode(data, text=text), self._where())
+        where = self._where() if self.machine.options.transcript is not None else ""
+        self._write(self.transport.encode(data, text=text), where)
         if self.local_echo:
             self.received += self.terminal.feed(data) if self.terminal is not None else data
 
