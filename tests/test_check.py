@@ -112,3 +112,9 @@ def test_check_whole_corpus_without_internal_error() -> None:
     results = check_paths(paths)
     assert results
     assert all(d.severity in ("error", "warning") for d in results)
+
+
+def test_example_macros_pass_check() -> None:
+    examples = sorted((REPO / "macros").rglob("*.ttl"))
+    assert examples
+    assert [d.format() for d in check_paths(examples)] == []
