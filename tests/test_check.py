@@ -118,3 +118,19 @@ def test_example_macros_pass_check() -> None:
     examples = sorted((REPO / "macros").rglob("*.ttl"))
     assert examples
     assert [d.format() for d in check_paths(examples)] == []
+
+
+def test_missing_constant_include_is_an_error(tmp_path: Path) -> None:
+    result = findings(tmp_path, "a = 1\ninclude 'nofile.ttl'\n")
+    assert len(result) == 1
+    assert result[0].startswith("2: error: include: file not found")
+
+
+def test_missing_macro_file_has_a_position(tmp_path: Path) -> None:
+    (diagnostic,) = check_paths([tmp_path / "absent.ttl"])
+    assert diagnostic.format().startswith(f"{tmp_path / 'absent.ttl'}:1:1: error:")
+
+
+def test_string_into_integer_system_variable(tmp_path: Path) -> None:
+    result = findings(tmp_path, "timeout = 'ten'\n")
+    assert result == ["1: error: type mismatch: 'timeout' is an integer variable and cannot take a string"]

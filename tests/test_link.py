@@ -305,7 +305,7 @@ def test_wait_after_peer_closed_gives_zero() -> None:
 def test_send_after_peer_closed_is_an_error() -> None:
     peer = ScriptedPeer(lambda conn: None)
     peer.closed_by_script = True
-    with pytest.raises(LinkError, match="the peer closed the connection") as info:
+    with pytest.raises(LinkError, match="the other end closed the connection") as info:
         run_against(peer, "timeout = 5\nwait 'x'\nsendln 'QUIT'\n")
     assert info.value.location is not None
     assert info.value.location.line == 4  # line 1 is the connect

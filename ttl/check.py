@@ -75,7 +75,7 @@ class Checker:
         try:
             source = load_source(resolved, self.encoding)
         except UsageError as error:
-            self.diagnostics.append(Diagnostic(Location(str(path), 0), "error", error.message))
+            self.diagnostics.append(Diagnostic(Location(str(path), 1, 1), "error", error.message))
             return None
         source = SourceFile(path, source.text, source.encoding)
         program = self._compile(source)
@@ -87,10 +87,13 @@ class Checker:
             dynamic = "execcmnd" in program.kinds or program.kinds.count("include") > len(includes)
         checked = CheckedFile(resolved, source, program, includes, dynamic)
         self.files[resolved] = checked
-        for include in includes:
+        for include, (_raw, line) in zip(includes, program.constant_includes if program else []):
             if include.is_file():
                 self.included.add(include.resolve())
                 self.add(include)
+            else:
+                location = Location(source.name, line, 1, source.line(line))
+                self.diagnostics.append(Diagnostic(location, "error", f"include: file not found: {include}"))
         return checked
 
     def _compile(self, source: SourceFile) -> Program | None:

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dump-vars", metavar="FILE", type=Path,
                         help="write all variables as JSON to FILE when the macro ends, also after an error")
     parser.add_argument("--newline", choices=sorted(NEWLINES),
-                        help="what sendln appends (default on raw TCP: crlf)")
+                        help="what sendln appends (default: crlf on raw TCP, cr on telnet, SSH and serial)")
     parser.add_argument("--raw-match", action="store_true",
                         help="let wait commands match the raw received bytes instead of the text "
                         "after terminal processing (escape sequences removed, lone CR dropped)")
@@ -167,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         program = machine.load(macro)
         machine.run_main(program)
         status = machine.exit_code
+        if machine.answers:
+            sys.stderr.write(
+                f"ttlrun: warning: {len(machine.answers)} answer(s) from --answer or TTLRUN_ANSWERS were not used\n"
+            )
     except TTLError as error:
         sys.stderr.write(error.format() + "\n")
         status = error.exit_status

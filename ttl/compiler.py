@@ -39,6 +39,9 @@ SYSTEM_VARIABLES = frozenset(
 )
 
 
+INTEGER_SYSTEM_VARIABLES = frozenset(["result", "timeout", "mtimeout", "paramcnt"])
+
+
 @dataclass
 class Flow:
     """What the static checker needs to know about one op."""
@@ -290,6 +293,8 @@ class Compiler:
     def assign_op(self, node: Tree) -> Op:
         target_node, value_node = node.children
         name = _simple_name(target_node)
+        if name in INTEGER_SYSTEM_VARIABLES and isinstance(value_node, Token) and value_node.type == "STRING":
+            raise self.error(f"type mismatch: '{name}' is an integer variable and cannot take a string", value_node)
         if name is not None:
             store = self.store(target_node, None)
             # The store only runs when the type would change, to raise its error.

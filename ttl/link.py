@@ -126,9 +126,12 @@ class Link:
     def _peer_gone(self, reason: str) -> None:
         self.peer_closed = True
         self.connected = False
-        transcript = self.machine.options.transcript
-        if transcript is not None:
-            transcript.event(reason)
+        options = self.machine.options
+        if options.transcript is not None:
+            options.transcript.event(reason)
+        if options.hexdump is not None:
+            options.hexdump.write(f"* {reason}\n")
+            options.hexdump.flush()
         log.info("%s", reason)
 
     def fill(self, deadline: float | None) -> bool:
@@ -322,7 +325,10 @@ class Link:
         if self.connected:
             return
         if self.peer_closed:
-            raise LinkError("cannot send: the peer closed the connection", hint="check the server's log for why it hung up")
+            raise LinkError(
+                "cannot send: the other end closed the connection",
+                hint="the server, device or cable ended the session; its log may say why",
+            )
         raise LinkError("cannot send: the connection is closed")
 
     def _where(self) -> str:
