@@ -813,20 +813,32 @@ def _copy_file(m: Machine, source: Path, target: Path) -> bool:
     return True
 
 
+def _two_paths(m: Machine, name: str, raw_source: bytes, raw_target: bytes) -> tuple[Path, Path] | None:
+    """Resolve the two names of filecopy or filerename; on failure set result (-1 or -2) and return None.
+
+    An empty name sets result 1 and stops the macro, as Tera Term's syntax error does.
+    """
+    if not raw_source or not raw_target:
+        m.set_result(1)
+        raise MacroRuntimeError(f"{name}: a file name is empty")
+    source = _resolve(m, name, raw_source)
+    if source is None:
+        m.set_result(-1)
+        return None
+    target = _resolve(m, name, raw_target)
+    if target is None:
+        m.set_result(-2)
+        return None
+    return source, target
+
+
 @command("filecopy", "s s")
 def filecopy(m: Machine, raw_source: bytes, raw_target: bytes) -> None:
     """Copy a file, replacing the target; result 0 ok, -1/-2 invalid name, -3 same file, -4 failure."""
-    if not raw_source or not raw_target:
-        m.set_result(1)
-        raise MacroRuntimeError("filecopy: a file name is empty")
-    source = _resolve(m, "filecopy", raw_source)
-    if source is None:
-        m.set_result(-1)
+    paths = _two_paths(m, "filecopy", raw_source, raw_target)
+    if paths is None:
         return
-    target = _resolve(m, "filecopy", raw_target)
-    if target is None:
-        m.set_result(-2)
-        return
+    source, target = paths
     if _same_file(source, target):
         m.set_result(-3)
         return
@@ -868,17 +880,10 @@ def _rename(m: Machine, source: Path, target: Path) -> bool:
 @command("filerename", "s s")
 def filerename(m: Machine, raw_source: bytes, raw_target: bytes) -> None:
     """Rename a file or folder; result 0 ok, 2 same file, -1/-2 invalid name, -3 failure."""
-    if not raw_source or not raw_target:
-        m.set_result(1)
-        raise MacroRuntimeError("filerename: a file name is empty")
-    source = _resolve(m, "filerename", raw_source)
-    if source is None:
-        m.set_result(-1)
+    paths = _two_paths(m, "filerename", raw_source, raw_target)
+    if paths is None:
         return
-    target = _resolve(m, "filerename", raw_target)
-    if target is None:
-        m.set_result(-2)
-        return
+    source, target = paths
     if raw_source == raw_target or _same_file(source, target):
         m.set_result(2)
         return
