@@ -210,7 +210,7 @@ class Link:
         scanned = 0  # bytes of self.received already searched without a match
         while True:
             # Bytes that no pattern can still end in are consumed, as Tera
-            # Term's byte-by-byte matchers consume them; only the overlap that
+            # Term's byte-by-byte matchers consume them. Only the overlap that
             # may start a match is kept, so memory stays flat on long outputs.
             if scanned > longest:
                 self.consume(scanned - longest + 1)
