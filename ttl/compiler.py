@@ -44,7 +44,7 @@ INTEGER_SYSTEM_VARIABLES = frozenset(["result", "timeout", "mtimeout", "paramcnt
 
 @dataclass
 class Flow:
-    """What the static checker needs to know about one op."""
+    """Facts about one op that the static checker uses."""
 
     falls_through: bool = True  # the next op may run after this one
     targets: list[list[int]] = field(default_factory=list)  # jump-target cells
