@@ -413,7 +413,7 @@ def test_long_line_without_newline() -> None:
     peer.finish()
 
 
-def test_bytes_after_match_stay_for_next_wait_across_chunks() -> None:
+def test_wait_keeps_bytes_after_large_match() -> None:
     peer = ScriptedPeer(sender(b"a" * 200_000 + b"FIRST" + b"b" * 200_000 + b"SECOND", gap=0.0))
     m = run_against(peer, "timeout = 10\nwait 'FIRST'\na = result\nwait 'SECOND' 'FIRST'\nb = result\n")
     assert (m.vars["a"], m.vars["b"]) == (1, 1)

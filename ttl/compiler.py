@@ -695,7 +695,7 @@ def compile_command_string(program: Program, pc: int, text: str) -> Op:
     if not statements:
         return lambda m: None
     if len(statements) > 1:
-        raise MacroSyntaxError("execcmnd runs one statement; the text holds several lines")
+        raise MacroSyntaxError("execcmnd runs one statement; the text contains several lines")
     compiler = Compiler(source)
     compiler.program.labels = program.labels
     # Placeholders put the new op at index pc, so a call returns to pc + 1.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from lark import Token, Tree
 
-from ttl.codegen import compile_expression
+from ttl.codegen import compile_expression, wrap
 from ttl.errors import Location, MacroRuntimeError
 from ttl.parser import as_token
 from ttl.values import IntArray
@@ -26,10 +26,6 @@ Evaluator = Callable[["Machine"], Any]
 Store = Callable[["Machine", Any], None]
 
 _PIECE = re.compile(r"'([^']*)'|\"([^\"]*)\"|#\$([0-9A-Fa-f]+)|#([0-9]+)")
-
-
-def wrap(value: int) -> int:
-    return ((value + 0x80000000) & 0xFFFFFFFF) - 0x80000000
 
 
 def truth(value: Any) -> bool:
@@ -129,10 +125,10 @@ def _store_element(node: Tree, kind: type | None, compiler: Compiler) -> Store:
             raise MacroRuntimeError(
                 f"index out of range: {name_token}[{i}] (the array has {len(array)} elements)", location
             )
-        wanted = int if isinstance(array, IntArray) else bytes
-        if value.__class__ is not wanted:
+        expected = int if isinstance(array, IntArray) else bytes
+        if value.__class__ is not expected:
             raise MacroRuntimeError(
-                f"type mismatch: '{name_token}' is an array of {'integers' if wanted is int else 'strings'}"
+                f"type mismatch: '{name_token}' is an array of {'integers' if expected is int else 'strings'}"
                 f" and cannot take {_type_word(value)}",
                 location,
             )

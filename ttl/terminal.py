@@ -1,4 +1,4 @@
-"""What the wait commands see: received data after terminal processing.
+"""Terminal processing of received data, which gives the text the wait commands match.
 
 Tera Term matches wait strings against the text its terminal emulator
 prints, not against raw bytes (teraterm/teraterm/vtterm.c and

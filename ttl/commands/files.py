@@ -39,7 +39,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ttl.commands import Ref, command
 from ttl.errors import MacroRuntimeError
@@ -893,36 +893,31 @@ def filerename(m: Machine, raw_source: bytes, raw_target: bytes) -> None:
 # -- folders ---------------------------------------------------------------
 
 
-@command("foldercreate", "s")
-def foldercreate(m: Machine, raw: bytes) -> None:
-    """Create one folder (not its parents); result 0 ok, 2 failure, -1 invalid name."""
-    _require_name(m, "foldercreate", raw, result=1)
-    path = _resolve(m, "foldercreate", raw)
+def _change_folder(m: Machine, name: str, raw: bytes, action: Callable[[Path], None]) -> None:
+    """Run ``action`` on a folder path; result 0 ok, 2 failure, -1 invalid name."""
+    _require_name(m, name, raw, result=1)
+    path = _resolve(m, name, raw)
     if path is None:
         m.set_result(-1)
         return
     try:
-        os.mkdir(path)
+        action(path)
     except (OSError, ValueError):
         m.set_result(2)
         return
     m.set_result(0)
+
+
+@command("foldercreate", "s")
+def foldercreate(m: Machine, raw: bytes) -> None:
+    """Create one folder (not its parents)."""
+    _change_folder(m, "foldercreate", raw, os.mkdir)
 
 
 @command("folderdelete", "s")
 def folderdelete(m: Machine, raw: bytes) -> None:
-    """Delete an empty folder; result 0 ok, 2 failure, -1 invalid name."""
-    _require_name(m, "folderdelete", raw, result=1)
-    path = _resolve(m, "folderdelete", raw)
-    if path is None:
-        m.set_result(-1)
-        return
-    try:
-        os.rmdir(path)
-    except (OSError, ValueError):
-        m.set_result(2)
-        return
-    m.set_result(0)
+    """Delete an empty folder."""
+    _change_folder(m, "folderdelete", raw, os.rmdir)
 
 
 # -- findfirst, findnext, findclose ----------------------------------------

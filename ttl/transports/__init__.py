@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 
 
 class Transport(Protocol):
-    """What the link needs from a connection."""
+    """The interface the link uses to drive a connection."""
 
     kind: str  # "raw", "telnet", "ssh" or "serial", shown in the transcript
-    default_newline: bytes  # what sendln appends unless --newline says otherwise
+    default_newline: bytes  # what sendln appends unless --newline sets another newline
     peer: str  # the address as shown in messages and the transcript
 
     def fileno(self) -> int:
